@@ -1,0 +1,70 @@
+#include "hw/host_memory.h"
+
+#include <cstring>
+
+namespace ipsec::hw {
+
+DmaBuffer& DmaBuffer::operator=(DmaBuffer&& o) noexcept {
+  if (this != &o) {
+    Reset();
+    mem_ = o.mem_;
+    bus_ = o.bus_;
+    data_ = o.data_;
+    size_ = o.size_;
+    o.mem_ = nullptr;
+    o.data_ = nullptr;
+    o.size_ = 0;
+    o.bus_ = 0;
+  }
+  return *this;
+}
+
+void DmaBuffer::Reset() {
+  if (mem_ != nullptr) mem_->Free(bus_);
+  mem_ = nullptr;
+  data_ = nullptr;
+  size_ = 0;
+  bus_ = 0;
+}
+
+DmaBuffer HostMemory::Alloc(size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  DmaBuffer b;
+  Region r{std::make_unique<uint8_t[]>(bytes), bytes};
+  std::memset(r.bytes.get(), 0, bytes);
+  b.mem_ = this;
+  b.bus_ = next_bus_;
+  b.data_ = r.bytes.get();
+  b.size_ = bytes;
+  regions_.emplace(next_bus_, std::move(r));
+  // Leave a guard gap after each buffer so an overrun by the device is a DMA error.
+  next_bus_ += (bytes + 64 + 4095) & ~uint64_t{4095};
+  return b;
+}
+
+void HostMemory::Free(uint64_t bus) { regions_.erase(bus); }
+
+uint8_t* HostMemory::Translate(uint64_t addr, size_t len) const {
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return nullptr;
+  --it;
+  uint64_t off = addr - it->first;
+  if (off > it->second.size || len > it->second.size - off) return nullptr;
+  return it->second.bytes.get() + off;
+}
+
+bool HostMemory::Read(uint64_t addr, std::span<uint8_t> out) const {
+  const uint8_t* p = Translate(addr, out.size());
+  if (p == nullptr) return false;
+  if (!out.empty()) std::memcpy(out.data(), p, out.size());
+  return true;
+}
+
+bool HostMemory::Write(uint64_t addr, std::span<const uint8_t> in) {
+  uint8_t* p = Translate(addr, in.size());
+  if (p == nullptr) return false;
+  if (!in.empty()) std::memcpy(p, in.data(), in.size());
+  return true;
+}
+
+}  // namespace ipsec::hw

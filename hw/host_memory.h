@@ -1,0 +1,75 @@
+// Host memory that a simulated device reaches by DMA: allocations with bus addresses.
+// The driver owns DmaBuffers (move-only, freed on destruction); the device side reads and writes
+// through Read/Write by bus address and gets false for an address no live buffer covers,
+// which the device turns into DMA_ERROR. Both backends (model and Verilator harness) use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace ipsec::hw {
+
+class HostMemory;
+
+class DmaBuffer {
+ public:
+  DmaBuffer() = default;
+  DmaBuffer(const DmaBuffer&) = delete;
+  DmaBuffer& operator=(const DmaBuffer&) = delete;
+  DmaBuffer(DmaBuffer&& o) noexcept { *this = std::move(o); }
+  DmaBuffer& operator=(DmaBuffer&& o) noexcept;
+  ~DmaBuffer() { Reset(); }
+
+  uint64_t bus() const { return bus_; }
+  uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  std::span<uint8_t> span() const { return {data_, size_}; }
+  explicit operator bool() const { return data_ != nullptr; }
+  void Reset();
+
+ private:
+  friend class HostMemory;
+  HostMemory* mem_ = nullptr;
+  uint64_t bus_ = 0;
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+class HostMemory {
+ public:
+  // Bus addresses start here so that 0 and small values are never valid (a bad descriptor
+  // pointing at 0 gets a DMA error, as it would on a real IOMMU).
+  static constexpr uint64_t kBusBase = 0x1'0000'0000ull;
+
+  HostMemory() = default;
+  HostMemory(const HostMemory&) = delete;
+  HostMemory& operator=(const HostMemory&) = delete;
+
+  // Zero-filled, 64-byte aligned in bus space.
+  DmaBuffer Alloc(size_t bytes);
+
+  // Device-side access. False if [addr, addr+len) is not inside one live allocation.
+  bool Read(uint64_t addr, std::span<uint8_t> out) const;
+  bool Write(uint64_t addr, std::span<const uint8_t> in);
+  // Direct pointer for a range inside one allocation, or nullptr.
+  uint8_t* Translate(uint64_t addr, size_t len) const;
+
+  size_t live_allocations() const { return regions_.size(); }
+
+ private:
+  friend class DmaBuffer;
+  void Free(uint64_t bus);
+
+  struct Region {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size;
+  };
+  std::map<uint64_t, Region> regions_;  // by bus address
+  uint64_t next_bus_ = kBusBase;
+};
+
+}  // namespace ipsec::hw
