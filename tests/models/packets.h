@@ -28,6 +28,17 @@ inline std::vector<uint8_t> MakeIpv4(uint32_t src, uint32_t dst, uint8_t proto, 
   return p;
 }
 
+// A UDP datagram in IPv4 (total >= 28) with a consistent UDP length and checksum 0.
+inline std::vector<uint8_t> MakeUdp(uint32_t src, uint32_t dst, size_t total, std::mt19937& rng,
+                                    uint16_t sport = 5000, uint16_t dport = 6000) {
+  std::vector<uint8_t> p = MakeIpv4(src, dst, 17, total, rng);
+  util::StoreBe16(&p[20], sport);
+  util::StoreBe16(&p[22], dport);
+  util::StoreBe16(&p[24], static_cast<uint16_t>(total - 20));
+  util::StoreBe16(&p[26], 0);
+  return p;
+}
+
 inline constexpr uint32_t Ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return uint32_t{a} << 24 | uint32_t{b} << 16 | uint32_t{c} << 8 | d;
 }
