@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Lints every module in rtl/ on its own with verilator --lint-only -Wall (STYLE.md section 3).
+# Fails on any warning. Waivers live only in rtl/lint/*.vlt.
+# Usage: tools/rtl_lint.sh   (from anywhere; takes a few seconds)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rtl=$root/rtl
+shopt -s nullglob
+waivers=("$rtl"/lint/*.vlt)
+fail=0
+n=0
+for f in "$rtl"/*.sv; do
+  m=$(basename "$f" .sv)
+  n=$((n + 1))
+  if ! out=$(verilator --lint-only -Wall --top-module "$m" -I"$rtl" -y "$rtl" \
+      "${waivers[@]}" "$f" 2>&1); then
+    echo "rtl_lint: $m: FAIL"
+    echo "$out"
+    fail=1
+  elif [ -n "$out" ]; then
+    echo "rtl_lint: $m: output (treated as failure)"
+    echo "$out"
+    fail=1
+  else
+    echo "rtl_lint: $m: clean"
+  fi
+done
+if [ "$n" -eq 0 ]; then
+  echo "rtl_lint: no modules found in $rtl" >&2
+  exit 1
+fi
+[ "$fail" -eq 0 ] && echo "rtl_lint: $n module(s) clean"
+exit "$fail"
