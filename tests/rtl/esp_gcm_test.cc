@@ -1,0 +1,262 @@
+// esp_gcm block testbench (Verilator + GoogleTest), through the core's ports only:
+// - every NIST CAVP GCM vector with a 96-bit IV and a 128-bit tag, AES-128 and AES-256,
+//   encryption and decryption (including the vectors whose tag must not verify);
+// - 10,000 random messages (random key and size, IV, AAD 0..64 B, payload 0..2048 B,
+//   encryption and decryption, some tags corrupted) against OpenSSL EVP (hw::model::AesGcm);
+// - back-to-back ESP-shaped messages with the key changing every message: no idle clock;
+// - one 64 KiB message: blocks per clock, latencies;
+// - random input gaps and output back-pressure.
+// The model is esp_gcm with its default parameters (MaxKeyBits 256, 16 keys, AAD up to 255 B,
+// payload up to 64 KiB). Nr + 3 = 17 clocks of latency.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "Vesp_gcm.h"
+#include "sim/harness/tb.h"
+#include "tests/rtl/gcm_driver.h"
+#include "tests/vectors/cavp_gcm.h"
+
+namespace ipsec::rtltest {
+namespace {
+
+constexpr uint64_t kLatency = 17;
+
+class EspGcmTest : public ::testing::Test {
+ protected:
+  void SetUp() override { tb_.Reset(); }
+
+  void ExpectClean(const GcmDriver<Vesp_gcm>& d) {
+    for (const std::string& e : d.errors()) ADD_FAILURE() << e;
+    EXPECT_TRUE(d.errors().empty());
+  }
+
+  static void Print(const char* what, const GcmStats& s) {
+    std::printf(
+        "%s: %llu messages, %llu beats in, %llu out, %llu clocks, %llu stalls (%llu AAD-less "
+        "messages), %llu gap clocks, %llu key installs, latency first %llu..%llu tag "
+        "%llu..%llu\n",
+        what, (unsigned long long)s.messages, (unsigned long long)s.in_beats,
+        (unsigned long long)s.out_beats, (unsigned long long)s.cycles,
+        (unsigned long long)s.stalls, (unsigned long long)s.j0_msgs,
+        (unsigned long long)s.gap_clocks, (unsigned long long)s.installs,
+        (unsigned long long)s.min_first_latency, (unsigned long long)s.max_first_latency,
+        (unsigned long long)s.min_tag_latency, (unsigned long long)s.max_tag_latency);
+  }
+
+  sim::Tb<Vesp_gcm> tb_{"esp_gcm"};
+};
+
+std::vector<testvec::GcmVector> LoadCavp(const std::string& name) {
+  auto all = testvec::LoadCavpGcm(std::string(testvec::kCavpGcmDir) + "/" + name);
+  std::vector<testvec::GcmVector> out;
+  for (auto& v : all) {
+    if (v.iv.size() == 12 && v.tag.size() == 16) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+class EspGcmCavp : public EspGcmTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(EspGcmCavp, EncryptVectors) {
+  auto vecs = LoadCavp(std::string("gcmEncryptExtIV") + GetParam() + ".rsp");
+  ASSERT_GT(vecs.size(), 100u) << "no vectors (run make deps)";
+  GcmDriver<Vesp_gcm> d(tb_, {});
+  for (const auto& v : vecs) {
+    GcmMsg m;
+    m.key = v.key;
+    m.iv = v.iv;
+    m.aad = v.aad;
+    m.in = v.pt;
+    m.want_out = v.ct;
+    std::copy(v.tag.begin(), v.tag.end(), m.want_tag.begin());
+    m.where = v.where;
+    d.Add(std::move(m));
+  }
+  d.Run();
+  ExpectClean(d);
+  EXPECT_EQ(d.stats().messages, vecs.size());
+  std::printf("CAVP encrypt %s: %zu vectors checked\n", GetParam(), vecs.size());
+}
+
+TEST_P(EspGcmCavp, DecryptVectors) {
+  auto vecs = LoadCavp(std::string("gcmDecrypt") + GetParam() + ".rsp");
+  ASSERT_GT(vecs.size(), 100u) << "no vectors (run make deps)";
+  GcmDriver<Vesp_gcm> d(tb_, {});
+  size_t fails = 0;
+  for (const auto& v : vecs) {
+    GcmMsg m;
+    m.key = v.key;
+    m.iv = v.iv;
+    m.aad = v.aad;
+    m.in = v.ct;
+    m.decrypt = true;
+    m.want_ok = !v.fail;
+    m.want_out = v.fail ? CtrDecrypt(v.key, v.iv, v.ct) : v.pt;
+    std::copy(v.tag.begin(), v.tag.end(), m.tag_in.begin());
+    m.where = v.where;
+    fails += v.fail;
+    d.Add(std::move(m));
+  }
+  d.Run();
+  ExpectClean(d);
+  EXPECT_EQ(d.stats().messages, vecs.size());
+  EXPECT_GT(fails, 10u);
+  std::printf("CAVP decrypt %s: %zu vectors checked, %zu of them must fail\n", GetParam(),
+              vecs.size(), fails);
+}
+
+INSTANTIATE_TEST_SUITE_P(KeySizes, EspGcmCavp, ::testing::Values("128", "256"));
+
+// Random messages. Keys come from a pool that is refreshed all the time (about one message in
+// four brings a fresh random key), so thousands of keys are installed while traffic flows.
+void AddRandom(GcmDriver<Vesp_gcm>& d, std::mt19937_64& rng, int count, size_t max_aad,
+               size_t max_pt) {
+  std::vector<std::vector<uint8_t>> pool;
+  for (int i = 0; i < count; ++i) {
+    if (pool.size() < 24 || rng() % 4 == 0) {
+      auto k = RandomBytes(rng, (rng() & 1) ? 32 : 16);
+      if (pool.size() < 24) {
+        pool.push_back(k);
+      } else {
+        pool[rng() % pool.size()] = k;
+      }
+    }
+    const auto& key = pool[rng() % pool.size()];
+    const size_t aad = rng() % (max_aad + 1);
+    const size_t pt = rng() % (max_pt + 1);
+    const bool dec = rng() & 1;
+    const bool corrupt = dec && rng() % 8 == 0;
+    GcmMsg m = MakeGcmMsg(key, RandomBytes(rng, 12), RandomBytes(rng, aad),
+                          RandomBytes(rng, pt), dec, corrupt);
+    m.where = "random message " + std::to_string(i) + " (aad " + std::to_string(aad) +
+              ", payload " + std::to_string(pt) + (dec ? ", decrypt" : ", encrypt") + ")";
+    d.Add(std::move(m));
+  }
+}
+
+TEST_F(EspGcmTest, TenThousandRandomMessages) {
+  const uint64_t seed = TestSeed(1000);
+  std::mt19937_64 rng(seed);
+  GcmDriverOptions opt;
+  opt.seed = seed;
+  GcmDriver<Vesp_gcm> d(tb_, opt);
+  AddRandom(d, rng, 10000, 64, 2048);
+  d.Run();
+  ExpectClean(d);
+  const GcmStats& s = d.stats();
+  Print("random", s);
+  EXPECT_EQ(s.messages, 10000u);
+  // The only input stall: one clock per message with an empty AAD and a payload.
+  EXPECT_EQ(s.stalls, s.j0_msgs);
+  EXPECT_EQ(s.min_first_latency, kLatency);
+  EXPECT_EQ(s.max_tag_latency, kLatency);
+}
+
+TEST_F(EspGcmTest, BackToBackKeyChangeEveryMessageNoIdleClock) {
+  const uint64_t seed = TestSeed(2000);
+  std::mt19937_64 rng(seed);
+  GcmDriverOptions opt;
+  opt.seed = seed;
+  GcmDriver<Vesp_gcm> d(tb_, opt);
+  std::vector<std::vector<uint8_t>> keys;
+  for (int i = 0; i < 16; ++i) keys.push_back(RandomBytes(rng, i % 2 ? 32 : 16));
+  // Warm-up: one message per key installs the 16 keys.
+  for (int i = 0; i < 16; ++i) {
+    d.Add(MakeGcmMsg(keys[i], RandomBytes(rng, 12), RandomBytes(rng, 8), {}, false, false));
+  }
+  d.Run();
+  ExpectClean(d);
+  d.ResetStats();
+  // ESP-shaped traffic: AAD 8 or 12 bytes, payload 0..2048 bytes (mostly small), the key id
+  // changing every message, AES-128 and AES-256 interleaved, encryption and decryption.
+  size_t prev = 0;
+  for (int i = 0; i < 3000; ++i) {
+    size_t k = rng() % 15;
+    if (k >= prev) ++k;
+    prev = k;
+    const size_t pt = (i % 3 == 0) ? rng() % 2049 : rng() % 100;
+    GcmMsg m = MakeGcmMsg(keys[k], RandomBytes(rng, 12), RandomBytes(rng, (rng() & 1) ? 12 : 8),
+                          RandomBytes(rng, pt), rng() & 1, rng() % 16 == 0);
+    m.where = "b2b message " + std::to_string(i);
+    d.Add(std::move(m));
+  }
+  d.Run();
+  ExpectClean(d);
+  const GcmStats& s = d.stats();
+  Print("back-to-back", s);
+  EXPECT_EQ(s.installs, 0u);
+  EXPECT_EQ(s.stalls, 0u);
+  EXPECT_EQ(s.gap_clocks, 0u) << "idle input clocks between messages";
+  EXPECT_EQ(s.last_fire - s.first_fire + 1, s.in_beats) << "one beat every clock";
+}
+
+TEST_F(EspGcmTest, Message64KiBBlocksPerClock) {
+  std::mt19937_64 rng(TestSeed(3000));
+  GcmDriver<Vesp_gcm> d(tb_, {});
+  for (int dec = 0; dec < 2; ++dec) {
+    for (size_t aad : {size_t{8}, size_t{12}, size_t{0}}) {
+      d.ResetStats();
+      GcmMsg m = MakeGcmMsg(RandomBytes(rng, dec ? 16 : 32), RandomBytes(rng, 12),
+                            RandomBytes(rng, aad), RandomBytes(rng, 65536), dec, false);
+      m.where = "64 KiB message";
+      d.Add(std::move(m));
+      d.Run();
+      ExpectClean(d);
+      const GcmStats& s = d.stats();
+      // Clocks from the first beat offered (one J0 stall before it when AAD is empty) to the
+      // last beat in, and payload blocks over the clocks from first beat offered to tag out.
+      const uint64_t in_clocks = s.last_fire - s.first_fire + 1 + s.stalls;
+      const double bpc = 4096.0 / double(in_clocks + kLatency);
+      std::printf("64 KiB, aad %zu, %s: %llu beats in %llu clocks, %.5f payload blocks/clock "
+                  "first-in to tag-out\n",
+                  aad, dec ? "decrypt" : "encrypt", (unsigned long long)s.in_beats,
+                  (unsigned long long)in_clocks, bpc);
+      EXPECT_EQ(s.in_beats, 4096u + (aad + 15) / 16);
+      EXPECT_EQ(s.stalls, aad == 0 ? 1u : 0u);
+      EXPECT_EQ(in_clocks, s.in_beats + s.stalls);
+      EXPECT_GE(bpc, 0.99);
+      EXPECT_EQ(s.out_beats, 4096u);
+    }
+  }
+}
+
+TEST_F(EspGcmTest, GapsAndBackPressure) {
+  const uint64_t seed = TestSeed(4000);
+  std::mt19937_64 rng(seed);
+  GcmDriverOptions opt;
+  opt.seed = seed;
+  opt.p_valid = 70;
+  opt.p_ready = 60;
+  GcmDriver<Vesp_gcm> d(tb_, opt);
+  AddRandom(d, rng, 1500, 40, 300);
+  d.Run();
+  ExpectClean(d);
+  Print("gaps and back-pressure", d.stats());
+  EXPECT_EQ(d.stats().messages, 1500u);
+}
+
+TEST_F(EspGcmTest, EdgeLengths) {
+  std::mt19937_64 rng(TestSeed(5000));
+  GcmDriver<Vesp_gcm> d(tb_, {});
+  int n = 0;
+  for (size_t aad : {0, 1, 15, 16, 17, 31, 32, 33, 255}) {
+    for (size_t pt : {0, 1, 15, 16, 17, 255, 256, 257}) {
+      for (int dec = 0; dec < 2; ++dec) {
+        GcmMsg m = MakeGcmMsg(RandomBytes(rng, (n & 1) ? 32 : 16), RandomBytes(rng, 12),
+                              RandomBytes(rng, aad), RandomBytes(rng, pt), dec, n % 3 == 0);
+        m.where = "edge aad " + std::to_string(aad) + " pt " + std::to_string(pt);
+        d.Add(std::move(m));
+        ++n;
+      }
+    }
+  }
+  d.Run();
+  ExpectClean(d);
+  EXPECT_EQ(d.stats().messages, static_cast<uint64_t>(n));
+}
+
+}  // namespace
+}  // namespace ipsec::rtltest
