@@ -2,6 +2,8 @@
 // deterministic randomness (the strongSwan exchange-test pattern, STYLE.md section 6).
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -146,6 +148,14 @@ class TwoPeers {
         int idx = sent[from == &b]++;
         if (drop && drop(*from, idx, d)) continue;
         Peer& to = from == &a ? b : a;
+        if (const char* dir = std::getenv("IKE_DUMP_DIR")) {  // seeds for the fuzzer corpus
+          static int dumped = 0;
+          std::string path = std::string(dir) + "/msg" + std::to_string(dumped++);
+          if (FILE* f = std::fopen(path.c_str(), "wb")) {
+            std::fwrite(d.data.data(), 1, d.data.size(), f);
+            std::fclose(f);
+          }
+        }
         if (d.kind == DatagramKind::kNatKeepalive) {
           keepalives[from == &b]++;
           continue;
