@@ -37,7 +37,11 @@ uint32_t Field(uint32_t reg, uint32_t shift, uint32_t mask) { return (reg >> shi
 
 }  // namespace
 
-ModelDevice::ModelDevice(ModelParams params) : params_(params), regs_(kCsrWords) {
+ModelDevice::ModelDevice(ModelParams params)
+    : params_(params),
+      regs_(kCsrWords),
+      scratch_in_(kMaxPacket + kEspIvLen),
+      scratch_out_(0x10000) {
   IPSEC_CHECK(params_.queues >= 1 && params_.queues <= kMaxQueues, "queues out of range");
   IPSEC_CHECK(params_.sa_slots >= kSaWays && (params_.sa_slots & (params_.sa_slots - 1)) == 0,
               "sa_slots must be a power of two");
@@ -356,25 +360,30 @@ CqEntry ModelDevice::Execute(const SqDesc& d) {
     return finish(Status::kBadDescriptor);
   }
   if (d.in_len - iv_len > kMaxPacket) return finish(Status::kMalformed);
-  std::vector<uint8_t> in(d.in_len);
+  // Scratch buffers are reused across packets (no allocation per packet); the bytes a packet
+  // wrote are wiped afterwards so that plaintext does not linger in the device.
+  std::span<uint8_t> in(scratch_in_.data(), d.in_len);
+  std::span<uint8_t> out(scratch_out_.data(), d.out_cap);
   if (!memory_.Read(d.in_addr, in)) return finish(Status::kDmaError);
-  std::vector<uint8_t> out(d.out_cap);
   CqEntry r = encap ? ExecuteEncap(d, in, out) : ExecuteDecap(d, in, out);
   c.seq = r.seq;
   const Status st = static_cast<Status>(r.status);
+  bool dma_ok = true;
   if (st == Status::kOk) {
-    if (!memory_.Write(d.out_addr, std::span(out).first(r.out_len))) {
-      return finish(Status::kDmaError);
-    }
+    dma_ok = memory_.Write(d.out_addr, out.first(r.out_len));
+    OPENSSL_cleanse(out.data(), r.out_len);
+  }
+  OPENSSL_cleanse(in.data(), in.size());
+  if (!dma_ok) return finish(Status::kDmaError);
+  if (st == Status::kOk) {
     c.out_len = r.out_len;
     ++Reg(encap ? kStatEncapPktsOffset : kStatDecapPktsOffset);
   }
-  OPENSSL_cleanse(out.data(), out.size());  // plaintext does not linger in device buffers
   return finish(st);
 }
 
 CqEntry ModelDevice::ExecuteEncap(const SqDesc& d, std::span<const uint8_t> in,
-                                  std::vector<uint8_t>& out) {
+                                  std::span<uint8_t> out) {
   CqEntry r{};
   Sa& sa = sas_[d.sa];
   Status st;
@@ -400,7 +409,7 @@ CqEntry ModelDevice::ExecuteEncap(const SqDesc& d, std::span<const uint8_t> in,
 }
 
 CqEntry ModelDevice::ExecuteDecap(const SqDesc& d, std::span<const uint8_t> in,
-                                  std::vector<uint8_t>& out) {
+                                  std::span<uint8_t> out) {
   CqEntry r{};
   auto loc = LocateEsp(in);
   if (!loc) {

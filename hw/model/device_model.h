@@ -64,8 +64,8 @@ class ModelDevice final : public Device {
   uint32_t ReadQueue(uint32_t q, uint32_t reg);
   void Process(uint32_t q);
   CqEntry Execute(const SqDesc& d);
-  CqEntry ExecuteEncap(const SqDesc& d, std::span<const uint8_t> in, std::vector<uint8_t>& out);
-  CqEntry ExecuteDecap(const SqDesc& d, std::span<const uint8_t> in, std::vector<uint8_t>& out);
+  CqEntry ExecuteEncap(const SqDesc& d, std::span<const uint8_t> in, std::span<uint8_t> out);
+  CqEntry ExecuteDecap(const SqDesc& d, std::span<const uint8_t> in, std::span<uint8_t> out);
   Sa* FindInbound(uint32_t spi);
   void Account(uint32_t slot, Sa& sa, Status st, uint64_t bytes);
   void PushEvent(Event type, uint32_t slot);
@@ -83,6 +83,7 @@ class ModelDevice final : public Device {
   util::SecretBytes key_staging_;  // SA_KEY words, write-only
   uint32_t salt_staging_ = 0;
   std::vector<Sa> sas_;
+  std::vector<uint8_t> scratch_in_, scratch_out_;  // one packet's input and output
   std::array<Queue, kMaxQueues> queues_{};
   std::deque<uint32_t> events_;
   bool events_lost_ = false;
