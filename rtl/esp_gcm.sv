@@ -31,8 +31,9 @@
 // first beat (ESP always has 8 or 12 bytes of AAD).
 // Latency: Nr + 3 clocks (17 with MaxKeyBits = 256, 13 with 128) from a beat accepted to its
 // output beat; the tag comes with the last output beat.
-// Back-pressure: out_ready_i low while out_valid_o is high stalls the whole pipeline
-// (global enable); in_ready_o follows combinationally.
+// Back-pressure: a 2-entry output buffer; when it is full (out_ready_i low) the whole
+// pipeline holds (global enable taken from registers only: no combinational path from
+// out_ready_i to in_ready_o).
 //
 // Key install: key_valid_i/key_ready_o; Nr + 2 clocks; key_done_o pulses when the key id can
 // be used (from the next clock on). A key id must not be reinstalled while a message using it
@@ -104,7 +105,7 @@ module esp_gcm #(
   // $bits(beat_t), spelled out for yosys (checked by BeatWidth_A).
   localparam int unsigned BeatW = 5 + 16 + 128 + 128 + AadLenW + PtLenW + UserWidth;
 
-  // Beat after the AES pipeline (GHASH stages 1 and 2).
+  // Beat after the AES pipeline (GHASH stage G1).
   typedef struct packed {
     logic                 valid;
     logic                 pl;
@@ -116,6 +117,17 @@ module esp_gcm #(
     logic [127:0]         ej0;   // AES_K(J0) of the beat's message
     logic [UserWidth-1:0] user;
   } post_t;
+
+  // Output buffer entry.
+  typedef struct packed {
+    logic                 last;
+    logic                 dec;
+    logic [15:0]          keep;
+    logic [127:0]         data;
+    logic [127:0]         tag;      // computed tag (last beat)
+    logic [127:0]         tag_exp;  // expected tag (decryption, last beat)
+    logic [UserWidth-1:0] user;
+  } out_t;
 
   function automatic logic [127:0] expand_keep(logic [15:0] keep);
     logic [127:0] m;
@@ -308,18 +320,20 @@ module esp_gcm #(
   );
 
   // ---------------------------------------------------------------------------------------
-  // Stage E (pipeline output): keystream XOR, GHASH loop; stages G1, G2: GHASH final multiply
+  // Stage E (pipeline output): keystream XOR, GHASH loop. Stage G1: GHASH final multiply,
+  // tag; the beat goes into the output buffer.
   // ---------------------------------------------------------------------------------------
   logic [127:0] ej0_d, ej0_q, res, ghash_block, h_e, len_block, s;
   logic         s_valid;
-  post_t        post_e, g1_d, g1_q, g2_d, g2_q;
+  post_t        post_e, g1_d, g1_q;
 
+  // Everything here depends on registers only (adv included), which keeps the Verilator
+  // model from re-evaluating it whenever an input changes.
   always_comb begin
     res         = beat_e.data ^ (ks & expand_keep(beat_e.keep));
     ghash_block = (beat_e.pl && !beat_e.dec) ? res : beat_e.data;
     h_e         = h_mem[ks_kid];
     len_block   = {61'(beat_e.alen), 3'b000, 61'(beat_e.plen), 3'b000};
-    ej0_d       = (adv && ks_valid && beat_e.sop) ? ks : ej0_q;
 
     post_e       = '0;
     post_e.valid = ks_valid;
@@ -331,10 +345,10 @@ module esp_gcm #(
     post_e.tag   = beat_e.tag;
     post_e.ej0   = beat_e.sop ? ks : ej0_q;
     post_e.user  = beat_e.user;
-
-    g1_d = adv ? post_e : g1_q;
-    g2_d = adv ? g1_q : g2_q;
   end
+
+  assign ej0_d = (adv && ks_valid && beat_e.sop) ? ks : ej0_q;
+  assign g1_d  = adv ? post_e : g1_q;
 
   esp_ghash u_ghash (
     .clk_i       (clk_i),
@@ -352,21 +366,57 @@ module esp_gcm #(
   );
 
   // ---------------------------------------------------------------------------------------
-  // Output (from G2 registers): payload beat; tag and verdict on the last beat
+  // Output buffer (2 entries): payload beats, and the tag and verdict on the last beat
   // ---------------------------------------------------------------------------------------
-  logic [127:0] tag;
-  assign tag          = s ^ g2_q.ej0;
-  assign out_valid_o  = g2_q.valid && (g2_q.pl || g2_q.last);
-  assign out_data_o   = g2_q.pl ? g2_q.res : 128'h0;
-  assign out_keep_o   = g2_q.pl ? g2_q.keep : 16'h0;
-  assign out_last_o   = g2_q.last;
-  assign out_user_o   = g2_q.user;
+  out_t       g1_out;
+  out_t       buf_d [2];
+  out_t       buf_q [2];
+  logic       wptr_d, wptr_q, rptr_d, rptr_q;
+  logic [1:0] cnt_d, cnt_q;
+  logic       g1_emits, push, pop;
+  out_t       head;
+
+  always_comb begin
+    g1_out         = '0;
+    g1_out.last    = g1_q.last;
+    g1_out.dec     = g1_q.dec;
+    g1_out.keep    = g1_q.pl ? g1_q.keep : 16'h0;
+    g1_out.data    = g1_q.pl ? g1_q.res : 128'h0;
+    g1_out.tag     = s ^ g1_q.ej0;
+    g1_out.tag_exp = g1_q.tag;
+    g1_out.user    = g1_q.user;
+  end
+
+  // The pipeline moves unless the G1 beat has an output to give and the buffer is full.
+  assign g1_emits = g1_q.valid && (g1_q.pl || g1_q.last);
+  assign adv      = (cnt_q != 2'd2) || !g1_emits;
+  assign push     = adv && g1_emits;
+  assign pop      = out_valid_o && out_ready_i;
+
+  always_comb begin
+    buf_d  = buf_q;
+    wptr_d = wptr_q;
+    rptr_d = rptr_q;
+    cnt_d  = cnt_q + {1'b0, push} - {1'b0, pop};
+    if (push) begin
+      buf_d[wptr_q] = g1_out;
+      wptr_d        = !wptr_q;
+    end
+    if (pop) begin
+      rptr_d = !rptr_q;
+    end
+  end
+
+  assign head         = buf_q[rptr_q];
+  assign out_valid_o  = (cnt_q != 2'd0);
+  assign out_data_o   = head.data;
+  assign out_keep_o   = head.keep;
+  assign out_last_o   = head.last;
+  assign out_user_o   = head.user;
   // Never release the computed tag of a decryption (it would be a forgery for the sender's
   // ciphertext). The compare reduces all 128 bits: its time does not depend on the data.
-  assign out_tag_o    = (g2_q.last && !g2_q.dec) ? tag : 128'h0;
-  assign out_tag_ok_o = g2_q.last && (!g2_q.dec || ~|(tag ^ g2_q.tag));
-
-  assign adv = out_ready_i || !out_valid_o;
+  assign out_tag_o    = (head.last && !head.dec) ? head.tag : 128'h0;
+  assign out_tag_ok_o = head.last && (!head.dec || ~|(head.tag ^ head.tag_exp));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -382,7 +432,11 @@ module esp_gcm #(
       ctr_q     <= '0;
       ej0_q     <= '0;
       g1_q      <= '0;
-      g2_q      <= '0;
+      buf_q[0]  <= '0;
+      buf_q[1]  <= '0;
+      wptr_q    <= 1'b0;
+      rptr_q    <= 1'b0;
+      cnt_q     <= 2'd0;
     end else begin
       in_msg_q  <= in_msg_d;
       j0_done_q <= j0_done_d;
@@ -396,7 +450,11 @@ module esp_gcm #(
       ctr_q     <= ctr_d;
       ej0_q     <= ej0_d;
       g1_q      <= g1_d;
-      g2_q      <= g2_d;
+      buf_q[0]  <= buf_d[0];
+      buf_q[1]  <= buf_d[1];
+      wptr_q    <= wptr_d;
+      rptr_q    <= rptr_d;
+      cnt_q     <= cnt_d;
     end
   end
 
@@ -408,6 +466,7 @@ module esp_gcm #(
           in_aad_len_i <= AadLenW'(MaxAadBytes) && in_pt_len_i <= PtLenW'(MaxPtBytes))
   `ASSERT(InLastAgrees_A, fire |-> in_last_i == beat_last)
   `ASSERT(InKeepAgrees_A, fire |-> in_keep_i == keep)
-  `ASSERT(TagAligned_A, (g2_q.valid && g2_q.last) == s_valid)
+  `ASSERT(TagAligned_A, (g1_q.valid && g1_q.last) == s_valid)
+  `ASSERT(NoOverflow_A, push && !pop |-> cnt_q != 2'd2)
 
 endmodule

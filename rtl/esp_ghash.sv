@@ -10,13 +10,14 @@
 //
 // Structure (two multipliers, no gap between messages):
 //   clock 0  acc = ((in_sop_i ? 0 : acc) ^ in_block_i) * H     loop: one multiply per clock
-//   clock 1  S   = (acc ^ len) * H   of the message whose last beat came in clock 0
-//   clock 2  out_valid_o / out_s_o
+//   clock 1  S   = (acc ^ len) * H   of the message whose last beat came in clock 0,
+//            on out_s_o (combinational from registers: the caller registers it)
 // The length block needs a second multiply after the last data block; it runs in its own
 // feed-forward multiplier so that the first block of the next message can use the loop
 // multiplier in the very next clock. A beat with in_data_i = 0 (no block, e.g. an empty
 // message) hashes nothing but still starts (in_sop_i) and ends (in_last_i) a message.
-// Latency: out_* shows S two clocks (with en_i high) after the last beat went in.
+// Latency: out_valid_o / out_s_o show S in the clock after the last beat went in (en_i high);
+// they hold while en_i is low.
 module esp_ghash (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -35,8 +36,6 @@ module esp_ghash (
   logic [127:0] acc_d, acc_q, acc_base, loop_prod;
   logic         fin_valid_d, fin_valid_q;
   logic [127:0] fin_h_d, fin_h_q, fin_len_d, fin_len_q, fin_prod;
-  logic         s_valid_d, s_valid_q;
-  logic [127:0] s_d, s_q;
 
   assign acc_base = in_sop_i ? 128'h0 : acc_q;
 
@@ -57,8 +56,6 @@ module esp_ghash (
     fin_valid_d = fin_valid_q;
     fin_h_d     = fin_h_q;
     fin_len_d   = fin_len_q;
-    s_valid_d   = s_valid_q;
-    s_d         = s_q;
     if (en_i) begin
       if (in_valid_i) begin
         acc_d = in_data_i ? loop_prod : acc_base;
@@ -67,10 +64,6 @@ module esp_ghash (
       if (in_valid_i && in_last_i) begin
         fin_h_d   = in_h_i;
         fin_len_d = in_len_i;
-      end
-      s_valid_d = fin_valid_q;
-      if (fin_valid_q) begin
-        s_d = fin_prod;
       end
     end
   end
@@ -81,19 +74,15 @@ module esp_ghash (
       fin_valid_q <= 1'b0;
       fin_h_q     <= '0;
       fin_len_q   <= '0;
-      s_valid_q   <= 1'b0;
-      s_q         <= '0;
     end else begin
       acc_q       <= acc_d;
       fin_valid_q <= fin_valid_d;
       fin_h_q     <= fin_h_d;
       fin_len_q   <= fin_len_d;
-      s_valid_q   <= s_valid_d;
-      s_q         <= s_d;
     end
   end
 
-  assign out_valid_o = s_valid_q;
-  assign out_s_o     = s_q;
+  assign out_valid_o = fin_valid_q;
+  assign out_s_o     = fin_prod;
 
 endmodule

@@ -36,6 +36,7 @@ struct GcmMsg {
   int slot = -1;
   uint8_t user = 0;
   uint64_t first_in = 0, last_in = 0, first_out = 0, last_out = 0;
+  uint64_t first_pl_in = 0;  // first payload beat in (0: no payload)
   std::vector<uint8_t> got_out;
 
   bool NeedsJ0Slot() const { return aad.empty() && !in.empty(); }
@@ -94,6 +95,7 @@ struct GcmStats {
   uint64_t cycles = 0;          // clocks run
   uint64_t in_beats = 0;        // beats accepted
   uint64_t out_beats = 0;       // beats delivered
+  uint64_t out_blocks = 0;      // beats delivered with payload (out_keep_o != 0)
   uint64_t stalls = 0;          // clocks with in_valid_i && !in_ready_o
   uint64_t j0_msgs = 0;         // messages with AAD empty and a payload (one stall each)
   uint64_t key_waits = 0;       // clocks the front message waited for its key install
@@ -102,6 +104,7 @@ struct GcmStats {
   uint64_t gap_clocks = 0;      // clocks between one message's last beat and the next's first
   uint64_t first_fire = 0, last_fire = 0;  // first and last accepted beat
   uint64_t max_first_latency = 0, min_first_latency = ~0ull;  // first beat in -> first out
+  uint64_t max_block_latency = 0, min_block_latency = ~0ull;  // first payload in -> out
   uint64_t max_tag_latency = 0, min_tag_latency = ~0ull;      // last beat in -> tag out
 };
 
@@ -235,6 +238,7 @@ class GcmDriver {
         }
         if (m.NeedsJ0Slot()) ++stats_.j0_msgs;
       }
+      if (beat_ == (m.aad.size() + 15) / 16 && !m.in.empty()) m.first_pl_in = now;
       ++stats_.in_beats;
       stats_.last_fire = now;
       presenting_ = false;
@@ -320,7 +324,12 @@ class GcmDriver {
       m.first_out = now;
       stats_.max_first_latency = std::max(stats_.max_first_latency, now - m.first_in);
       stats_.min_first_latency = std::min(stats_.min_first_latency, now - m.first_in);
+      if (m.first_pl_in != 0) {
+        stats_.max_block_latency = std::max(stats_.max_block_latency, now - m.first_pl_in);
+        stats_.min_block_latency = std::min(stats_.min_block_latency, now - m.first_pl_in);
+      }
     }
+    if (t.out_keep_o != 0) ++stats_.out_blocks;
     if (opt_.check) {
       Block data;
       sim::GetBytes(t.out_data_o.data(), 128, data);
