@@ -186,11 +186,12 @@ void Engine::Start() {
       if (ch.cfg->start_action == StartAction::kStart) (void)Initiate(ch.cfg->name);
 }
 
-Status Engine::Initiate(std::string_view child) {
+Status Engine::Initiate(std::string_view child, bool new_ike_sa) {
   for (const auto& c : in_->conns) {
     const ParsedChild* pc = c.FindChild(child);
     if (!pc) continue;
     for (auto& [spi, sa] : sas_) {
+      if (new_ike_sa) break;
       if (&sa->conn() == &c && !sa->dead() && sa->state() != IkeSa::State::kDeleting) {
         sa->QueueCreateChild(pc);
         Sweep();
@@ -201,6 +202,7 @@ Status Engine::Initiate(std::string_view child) {
       return Fail(Errc::kConfig, "connection '" + c.cfg->name + "' has no remote address to initiate to");
     Endpoint local{c.local_addr, c.cfg->local_port}, remote{c.remote_addr, c.cfg->remote_port};
     auto sa = std::make_unique<IkeSa>(*in_, c, true, local, remote);
+    sa->set_initial_contact(!new_ike_sa);
     IkeSa* raw = sa.get();
     sas_[sa->our_spi()] = std::move(sa);
     raw->StartInitiator(pc);

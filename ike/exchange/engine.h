@@ -65,7 +65,9 @@ class Engine {
   std::optional<TimePoint> NextTimer() const;
 
   // espctl initiate/terminate CHILD (the first connection that has a child of that name).
-  Status Initiate(std::string_view child);
+  // The child is created in the connection's IKE SA, or in a new one if there is none.
+  // `new_ike_sa`: always set up an additional IKE SA, without INITIAL_CONTACT (load tests).
+  Status Initiate(std::string_view child, bool new_ike_sa = false);
   Status Terminate(std::string_view child);
   // Events in: the device reached the soft lifetime of the inbound SA `spi_in` -> rekey it.
   Status OnSoftLifetime(uint32_t spi_in);

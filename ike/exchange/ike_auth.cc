@@ -26,7 +26,7 @@ void IkeSa::SendAuthRequest() {
   if (conn_.cfg->local.auth != AuthMethod::kPsk)
     return Abort("auth = pubkey is not implemented yet; use psk");
   m.Add(PayloadType::kIdi, conn_.local_id);
-  m.AddNotify(notify::kInitialContact);
+  if (initial_contact_) m.AddNotify(notify::kInitialContact);
   if (conn_.remote_id != "%any") {
     auto idr = IdFromString(conn_.remote_id, remote_.addr);
     if (idr) m.Add(PayloadType::kIdr, *idr);

@@ -62,6 +62,7 @@ class IkeSa {
   void RunTimers(TimePoint now);
   std::optional<TimePoint> NextTimer() const;
 
+  void set_initial_contact(bool on) { initial_contact_ = on; }
   void QueueCreateChild(const ParsedChild* child);
   void QueueRekeyChild(uint32_t spi_in);
   void QueueDeleteChild(uint32_t spi_in);
@@ -78,6 +79,7 @@ class IkeSa {
     uint32_t spi_in = 0;
   };
   struct Pending {
+    explicit Pending(Task t) : task(t) {}
     Task task;
     ExchangeType exchange{};
     uint32_t msg_id = 0;
@@ -184,6 +186,7 @@ class IkeSa {
   std::vector<Child> children_;
   TimePoint last_rx_{}, created_{}, rekey_at_{}, keepalive_at_{};
   bool replaced_ = false;  // rekeyed: the new IKE SA owns the children
+  bool initial_contact_ = true;
 };
 
 }  // namespace ipsec::ike
