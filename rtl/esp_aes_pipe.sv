@@ -65,23 +65,23 @@ module esp_aes_pipe #(
     end
   end
 
-  // Pipeline registers 0..Nr.
-  logic                 valid_d [Nr+1];
-  logic                 valid_q [Nr+1];
-  logic                 size_d  [Nr+1];  // AES-256 block
-  logic                 size_q  [Nr+1];
-  logic [KeyIdW-1:0]    kid_d   [Nr+1];
-  logic [KeyIdW-1:0]    kid_q   [Nr+1];
-  logic [127:0]         st_d    [Nr+1];
-  logic [127:0]         st_q    [Nr+1];
-  logic [UserWidth-1:0] user_d  [Nr+1];
-  logic [UserWidth-1:0] user_q  [Nr+1];
+  // Stage outputs 0..Nr. The registers themselves are declared inside each stage's generate
+  // block (plain vectors, not arrays: Verilator then needs no shadow copies for them).
+  logic                 valid_w [Nr+1];
+  logic                 size_w  [Nr+1];  // AES-256 block
+  logic [KeyIdW-1:0]    kid_w   [Nr+1];
+  logic [127:0]         st_w    [Nr+1];
+  logic [UserWidth-1:0] user_w  [Nr+1];
 
   for (genvar s = 0; s <= Nr; s++) begin : gen_stage
+    logic                 valid_d, valid_q, size_d, size_q;
+    logic [KeyIdW-1:0]    kid_d, kid_q;
+    logic [127:0]         st_d, st_q;
+    logic [UserWidth-1:0] user_d, user_q;
+
     // Stage key memory: entry k holds the key of id k that stage s uses.
     logic [127:0] mem [NumKeys];
     logic [127:0] stage_key;
-    logic [KeyIdW-1:0] rd_id;
 
     // A memory, written in place like a RAM macro (lowRISC prim_ram style) and not reset:
     // the d/q form would copy NumKeys x 128 bits per stage every clock in simulation.
@@ -92,54 +92,58 @@ module esp_aes_pipe #(
     end
 
     if (s == 0) begin : gen_first
-      assign rd_id     = in_key_id_i;
-      assign stage_key = mem[rd_id];
+      assign stage_key = mem[in_key_id_i];
       always_comb begin
-        valid_d[0] = en_i ? in_valid_i : valid_q[0];
-        size_d[0]  = en_i ? k256_q[in_key_id_i] : size_q[0];
-        kid_d[0]   = en_i ? in_key_id_i : kid_q[0];
-        st_d[0]    = en_i ? (in_block_i ^ stage_key) : st_q[0];
-        user_d[0]  = en_i ? in_user_i : user_q[0];
+        valid_d = en_i ? in_valid_i : valid_q;
+        size_d  = en_i ? k256_q[in_key_id_i] : size_q;
+        kid_d   = en_i ? in_key_id_i : kid_q;
+        st_d    = en_i ? (in_block_i ^ stage_key) : st_q;
+        user_d  = en_i ? in_user_i : user_q;
       end
     end else begin : gen_round
       logic [127:0] round_out;
       logic         bypass;
-      assign rd_id     = kid_q[s-1];
-      assign stage_key = mem[rd_id];
+      assign stage_key = mem[kid_w[s-1]];
       // AES-128 blocks skip the first four rounds of an AES-256 pipeline.
-      assign bypass    = (MaxKeyBits == 256) && (s <= 4) && !size_q[s-1];
+      assign bypass    = (MaxKeyBits == 256) && (s <= 4) && !size_w[s-1];
 
       esp_aes_round u_round (
         .mix_i   (s != Nr),
-        .state_i (st_q[s-1]),
+        .state_i (st_w[s-1]),
         .rk_i    (stage_key),
         .state_o (round_out)
       );
 
       always_comb begin
-        valid_d[s] = en_i ? valid_q[s-1] : valid_q[s];
-        size_d[s]  = en_i ? size_q[s-1] : size_q[s];
-        kid_d[s]   = en_i ? kid_q[s-1] : kid_q[s];
-        st_d[s]    = en_i ? (bypass ? st_q[s-1] : round_out) : st_q[s];
-        user_d[s]  = en_i ? user_q[s-1] : user_q[s];
+        valid_d = en_i ? valid_w[s-1] : valid_q;
+        size_d  = en_i ? size_w[s-1] : size_q;
+        kid_d   = en_i ? kid_w[s-1] : kid_q;
+        st_d    = en_i ? (bypass ? st_w[s-1] : round_out) : st_q;
+        user_d  = en_i ? user_w[s-1] : user_q;
       end
     end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
-        valid_q[s] <= 1'b0;
-        size_q[s]  <= 1'b0;
-        kid_q[s]   <= '0;
-        st_q[s]    <= '0;
-        user_q[s]  <= '0;
+        valid_q <= 1'b0;
+        size_q  <= 1'b0;
+        kid_q   <= '0;
+        st_q    <= '0;
+        user_q  <= '0;
       end else begin
-        valid_q[s] <= valid_d[s];
-        size_q[s]  <= size_d[s];
-        kid_q[s]   <= kid_d[s];
-        st_q[s]    <= st_d[s];
-        user_q[s]  <= user_d[s];
+        valid_q <= valid_d;
+        size_q  <= size_d;
+        kid_q   <= kid_d;
+        st_q    <= st_d;
+        user_q  <= user_d;
       end
     end
+
+    assign valid_w[s] = valid_q;
+    assign size_w[s]  = size_q;
+    assign kid_w[s]   = kid_q;
+    assign st_w[s]    = st_q;
+    assign user_w[s]  = user_q;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -150,10 +154,10 @@ module esp_aes_pipe #(
     end
   end
 
-  assign out_valid_o  = valid_q[Nr];
-  assign out_key_id_o = kid_q[Nr];
-  assign out_block_o  = st_q[Nr];
-  assign out_user_o   = user_q[Nr];
+  assign out_valid_o  = valid_w[Nr];
+  assign out_key_id_o = kid_w[Nr];
+  assign out_block_o  = st_w[Nr];
+  assign out_user_o   = user_w[Nr];
 
   `ASSERT_INIT(KeyBitsLegal_A, MaxKeyBits == 128 || MaxKeyBits == 256)
   `ASSERT_INIT(NumKeysLegal_A, NumKeys >= 1)

@@ -369,8 +369,7 @@ module esp_gcm #(
   // Output buffer (2 entries): payload beats, and the tag and verdict on the last beat
   // ---------------------------------------------------------------------------------------
   out_t       g1_out;
-  out_t       buf_d [2];
-  out_t       buf_q [2];
+  out_t       buf0_d, buf0_q, buf1_d, buf1_q;
   logic       wptr_d, wptr_q, rptr_d, rptr_q;
   logic [1:0] cnt_d, cnt_q;
   logic       g1_emits, push, pop;
@@ -394,20 +393,25 @@ module esp_gcm #(
   assign pop      = out_valid_o && out_ready_i;
 
   always_comb begin
-    buf_d  = buf_q;
+    buf0_d = buf0_q;
+    buf1_d = buf1_q;
     wptr_d = wptr_q;
     rptr_d = rptr_q;
     cnt_d  = cnt_q + {1'b0, push} - {1'b0, pop};
     if (push) begin
-      buf_d[wptr_q] = g1_out;
-      wptr_d        = !wptr_q;
+      if (wptr_q) begin
+        buf1_d = g1_out;
+      end else begin
+        buf0_d = g1_out;
+      end
+      wptr_d = !wptr_q;
     end
     if (pop) begin
       rptr_d = !rptr_q;
     end
   end
 
-  assign head         = buf_q[rptr_q];
+  assign head         = rptr_q ? buf1_q : buf0_q;
   assign out_valid_o  = (cnt_q != 2'd0);
   assign out_data_o   = head.data;
   assign out_keep_o   = head.keep;
@@ -432,8 +436,8 @@ module esp_gcm #(
       ctr_q     <= '0;
       ej0_q     <= '0;
       g1_q      <= '0;
-      buf_q[0]  <= '0;
-      buf_q[1]  <= '0;
+      buf0_q    <= '0;
+      buf1_q    <= '0;
       wptr_q    <= 1'b0;
       rptr_q    <= 1'b0;
       cnt_q     <= 2'd0;
@@ -450,8 +454,8 @@ module esp_gcm #(
       ctr_q     <= ctr_d;
       ej0_q     <= ej0_d;
       g1_q      <= g1_d;
-      buf_q[0]  <= buf_d[0];
-      buf_q[1]  <= buf_d[1];
+      buf0_q    <= buf0_d;
+      buf1_q    <= buf1_d;
       wptr_q    <= wptr_d;
       rptr_q    <= rptr_d;
       cnt_q     <= cnt_d;

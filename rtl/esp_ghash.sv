@@ -33,23 +33,14 @@ module esp_ghash (
   output logic [127:0] out_s_o
 );
 
-  logic [127:0] acc_d, acc_q, acc_base, loop_prod;
+  logic [127:0] acc_d, acc_q, acc_base;
   logic         fin_valid_d, fin_valid_q;
   logic [127:0] fin_h_d, fin_h_q, fin_len_d, fin_len_q, fin_prod;
 
+  // Both products are computed only when they are used (see esp_gf128_pkg on why); in gates
+  // that is two multipliers, each followed by the mux or enable the conditions describe.
+
   assign acc_base = in_sop_i ? 128'h0 : acc_q;
-
-  esp_gf128_mul u_loop_mul (
-    .a_i (acc_base ^ in_block_i),
-    .b_i (in_h_i),
-    .p_o (loop_prod)
-  );
-
-  esp_gf128_mul u_fin_mul (
-    .a_i (acc_q ^ fin_len_q),
-    .b_i (fin_h_q),
-    .p_o (fin_prod)
-  );
 
   always_comb begin
     acc_d       = acc_q;
@@ -57,8 +48,10 @@ module esp_ghash (
     fin_h_d     = fin_h_q;
     fin_len_d   = fin_len_q;
     if (en_i) begin
-      if (in_valid_i) begin
-        acc_d = in_data_i ? loop_prod : acc_base;
+      if (in_valid_i && in_data_i) begin
+        acc_d = esp_gf128_pkg::gf128_mul(acc_base ^ in_block_i, in_h_i);
+      end else if (in_valid_i) begin
+        acc_d = acc_base;
       end
       fin_valid_d = in_valid_i && in_last_i;
       if (in_valid_i && in_last_i) begin
@@ -79,6 +72,13 @@ module esp_ghash (
       fin_valid_q <= fin_valid_d;
       fin_h_q     <= fin_h_d;
       fin_len_q   <= fin_len_d;
+    end
+  end
+
+  always_comb begin
+    fin_prod = 128'h0;
+    if (fin_valid_q) begin
+      fin_prod = esp_gf128_pkg::gf128_mul(acc_q ^ fin_len_q, fin_h_q);
     end
   end
 

@@ -9,11 +9,16 @@ shopt -s nullglob
 waivers=("$rtl"/lint/*.vlt)
 fail=0
 n=0
+pkgs=("$rtl"/*_pkg.sv)
 for f in "$rtl"/*.sv; do
   m=$(basename "$f" .sv)
   n=$((n + 1))
-  if ! out=$(verilator --lint-only -Wall --top-module "$m" -I"$rtl" -y "$rtl" \
-      "${waivers[@]}" "$f" 2>&1); then
+  if [[ $m == *_pkg ]]; then
+    args=("$f")  # a package is linted on its own
+  else
+    args=(--top-module "$m" "${pkgs[@]}" "$f")
+  fi
+  if ! out=$(verilator --lint-only -Wall -I"$rtl" -y "$rtl" "${waivers[@]}" "${args[@]}" 2>&1); then
     echo "rtl_lint: $m: FAIL"
     echo "$out"
     fail=1
