@@ -48,8 +48,9 @@ struct AuthConfig {
   // "192.0.2.1" (ID_IPV4_ADDR), "@host.example" or "host.example" (ID_FQDN),
   // "user@example" (ID_RFC822_ADDR), "%any" (remote only: any identity); empty: own address.
   std::string id;
-  std::string cert_file;  // PEM X.509 certificate (auth = pubkey)
-  std::string key_file;   // PEM private key for our certificate
+  std::string cert_file;  // local, auth = pubkey: our PEM X.509 certificate
+  std::string key_file;   // local, auth = pubkey: its PEM private key (RSA or ECDSA)
+  std::string ca_file;    // remote, auth = pubkey: PEM CA certificate the peer's must chain to
 };
 
 struct ConnectionConfig {

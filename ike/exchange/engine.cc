@@ -70,6 +70,7 @@ std::string IdToString(const IdPayload& id) {
       if (printable) return s;
       break;
     }
+    case kIdDerAsn1Dn: return DnString(id.data);
     default: break;
   }
   return "id" + std::to_string(id.id_type) + ":" + std::to_string(id.data.size()) + "bytes";
@@ -136,11 +137,23 @@ Result<std::unique_ptr<Engine>> Engine::Create(Config config, Deps deps) {
     };
     if (auto ok = addr(c.local_addrs, pc.local_addr); !ok) return tl::unexpected(ok.error());
     if (auto ok = addr(c.remote_addrs, pc.remote_addr); !ok) return tl::unexpected(ok.error());
-    if (c.local.auth != AuthMethod::kPsk || c.remote.auth != AuthMethod::kPsk)
-      return Fail(Errc::kUnsupported, where + "only auth = psk is implemented");
-    auto lid = IdFromString(c.local.id, pc.local_addr);
-    if (!lid) return Fail(Errc::kConfig, where + lid.error().message);
-    pc.local_id = *lid;
+    if (c.local.auth == AuthMethod::kPubkey) {
+      auto cred = Credential::Load(c.local.cert_file, c.local.key_file);
+      if (!cred) return Fail(Errc::kConfig, where + "local: " + cred.error().message);
+      pc.cred.emplace(std::move(*cred));
+    }
+    if (c.remote.auth == AuthMethod::kPubkey) {
+      auto trust = TrustStore::Load(c.remote.ca_file);
+      if (!trust) return Fail(Errc::kConfig, where + "remote: " + trust.error().message);
+      pc.trust.emplace(std::move(*trust));
+    }
+    if (pc.cred && c.local.id.empty()) {
+      pc.local_id = IdPayload{kIdDerAsn1Dn, {0, 0, 0}, pc.cred->SubjectDer()};
+    } else {
+      auto lid = IdFromString(c.local.id, pc.local_addr);
+      if (!lid) return Fail(Errc::kConfig, where + lid.error().message);
+      pc.local_id = *lid;
+    }
     if (c.remote.id.empty() || c.remote.id == "%any") {
       pc.remote_id = c.remote.id.empty() && pc.remote_addr ? Ipv4ToString(pc.remote_addr) : "%any";
     } else {

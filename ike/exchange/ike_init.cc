@@ -86,6 +86,7 @@ Message IkeSa::BuildInitRequest() {
                                     {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
   m.Add(PayloadType::kNonce, NoncePayload{ni_});
   AddNatNotifies(m, spi_i_, 0);
+  if (conn_.certs()) m.AddNotify(notify::kSignatureHashAlgorithms, {0, 2, 0, 3, 0, 4});
   return m;
 }
 
@@ -189,6 +190,9 @@ void IkeSa::RespondInit(const Datagram& d, const Message& req, std::span<const u
                                        {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
   resp.Add(PayloadType::kNonce, NoncePayload{nr_});
   AddNatNotifies(resp, spi_i_, spi_r_);
+  if (conn_.trust)
+    resp.Add(PayloadType::kCertReq, CertPayload{kCertX509Signature, conn_.trust->CaKeyHash()});
+  if (conn_.certs()) resp.AddNotify(notify::kSignatureHashAlgorithms, {0, 2, 0, 3, 0, 4});
   Log(LogLevel::kInfo, "responding to IKE_SA_INIT from " + d.remote.ToString() + ", selected " +
                            sel.ToString());
   SendResponse(d, std::move(resp));

@@ -123,6 +123,10 @@ class IkeSa {
   void ProcessAuthRequest(const Datagram& d, Message& msg);
   void ProcessAuthResponse(const Message& msg);
   Result<util::SecretBytes> ComputeAuth(bool for_initiator, const IdPayload& id);
+  // Our AUTH (PSK MIC or RFC 7427 signature) and the check of the peer's, with CERT handling.
+  Result<AuthPayload> BuildAuth(bool for_initiator, const IdPayload& id);
+  Status VerifyAuth(bool peer_is_initiator, const IdPayload& id, const AuthPayload& auth,
+                    const Message& msg);
   std::string OurIdString() const;
   void ScheduleIkeTimers();
 

@@ -1,11 +1,13 @@
 // Engine internals shared by the exchange tasks (not part of the public API).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ike/config/proposal.h"
+#include "ike/crypto/x509.h"
 #include "ike/exchange/engine.h"
 #include "ike/message/message.h"
 
@@ -25,6 +27,9 @@ struct ParsedConn {
   IdPayload local_id;
   std::string remote_id;  // "%any" or a configured id, compared as text
   std::vector<ParsedChild> children;
+  std::optional<Credential> cred;  // local auth = pubkey
+  std::optional<TrustStore> trust;  // remote auth = pubkey
+  bool certs() const { return cred || trust; }
   const ParsedChild* FindChild(std::string_view name) const {
     for (const auto& c : children)
       if (c.cfg->name == name) return &c;
