@@ -40,10 +40,11 @@ void IkeSa::AddChildRequestPayloads(Message& m, const ParsedChild& child, Pendin
   if (!in_auth) {
     p.nonce = ctx_.Nonce();
     m.Add(PayloadType::kNonce, NoncePayload{p.nonce});
-    if (child.pfs != DhGroup::kNone) {
-      auto dh = DhKey::Generate(child.pfs, ctx_.random());
+    const DhGroup pfs = p.task.pfs_override != DhGroup::kNone ? p.task.pfs_override : child.pfs;
+    if (pfs != DhGroup::kNone) {
+      auto dh = DhKey::Generate(pfs, ctx_.random());
       if (dh) {
-        m.Add(PayloadType::kKe, KePayload{uint16_t(child.pfs),
+        m.Add(PayloadType::kKe, KePayload{uint16_t(pfs),
                                           {dh->PublicValue().begin(), dh->PublicValue().end()}});
         p.dh.emplace(std::move(*dh));
       }

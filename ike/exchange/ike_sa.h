@@ -77,6 +77,7 @@ class IkeSa {
     Kind kind;
     const ParsedChild* child = nullptr;
     uint32_t spi_in = 0;
+    DhGroup pfs_override = DhGroup::kNone;  // after INVALID_KE_PAYLOAD
   };
   struct Pending {
     explicit Pending(Task t) : task(t) {}

@@ -147,6 +147,33 @@ void IkeSa::ProcessCreateChildResponse(const Message& msg) {
     tasks_.push_front({Task::Kind::kDeleteIke});
     return;
   }
+  // PFS group refused (1.3, 3.10.1): retry once with the group the responder wants.
+  if (const auto* ike = msg.FindNotify(notify::kInvalidKePayload);
+      ike && ike->data.size() == 2 && p.task.pfs_override == DhGroup::kNone) {
+    const uint16_t want = util::LoadBe16(ike->data.data());
+    const ParsedChild* pc = p.task.child;
+    if (Child* c = MutableChildByIn(p.task.spi_in)) {
+      pc = c->cfg;
+      if (c->state == Child::State::kRekeying) c->state = Child::State::kInstalled;
+    }
+    bool offered = false;
+    for (const auto& spec : pc->esp)
+      for (const auto& t : spec.transforms)
+        offered |= t.type == uint8_t(TransformType::kDh) && t.id == want;
+    ctx_.ReleaseChildSpi(p.new_spi_in);
+    const std::string wname = TransformName(TransformType::kDh, want, 0);
+    if (!offered) {
+      Log(LogLevel::kError, "CHILD_SA " + pc->cfg->name + ": peer wants PFS group " + wname +
+                                ", which our esp_proposals do not offer");
+      return;
+    }
+    Log(LogLevel::kInfo, "CHILD_SA " + pc->cfg->name + ": peer prefers PFS group " + wname +
+                             " (INVALID_KE_PAYLOAD), retrying");
+    Task retry = p.task;
+    retry.pfs_override = static_cast<DhGroup>(want);
+    tasks_.push_front(retry);
+    return;
+  }
   std::optional<util::SecretBytes> g_ir;
   if (!msg.FirstError()) {
     if (!nr) {

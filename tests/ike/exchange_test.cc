@@ -152,6 +152,23 @@ INSTANTIATE_TEST_SUITE_P(Pfs, RekeyTest,
                          ::testing::Values("aes256gcm16", "aes256gcm16-ecp256",
                                            "aes128gcm16-x25519-esn"));
 
+TEST(ExchangeTest, PfsInvalidKeRetry) {
+  TwoPeers t;
+  ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp256",
+                                               "aes256gcm16-ecp256-x25519"),
+                       TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256",
+                                               "aes256gcm16-x25519")));
+  ASSERT_TRUE(t.a.engine->Initiate("net"));
+  t.Pump();
+  ASSERT_NE(ExpectPaired(t), nullptr);
+  ASSERT_TRUE(t.a.engine->OnSoftLifetime(t.a.sink.Installed().back()->spi_in));
+  t.Pump();
+  EXPECT_TRUE(t.a.Logged("peer prefers PFS group x25519 (INVALID_KE_PAYLOAD), retrying"));
+  EXPECT_EQ(t.a.sink.Count(Event::kRekeyed), 1);
+  ASSERT_EQ(t.a.sink.Installed().size(), 1u);
+  ASSERT_NE(ExpectPaired(t), nullptr);
+}
+
 TEST(ExchangeTest, RekeyTimerFires) {
   TwoPeers t;
   auto ca = TwoPeers::DefaultConfig(true);
