@@ -30,7 +30,7 @@ namespace ipsec::sim {
 
 template <class Model>
 class Tb {
-  static constexpr bool kClocked = requires(Model& m) {
+  static constexpr bool kClocked = requires(Model & m) {
     m.clk_i;
     m.rst_ni;
   };

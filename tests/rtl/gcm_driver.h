@@ -27,8 +27,8 @@ namespace ipsec::rtltest {
 
 struct GcmMsg {
   std::vector<uint8_t> key, iv, aad, in, want_out;  // in: plaintext, or ciphertext to decrypt
-  Block tag_in{};    // decryption: the tag to check
-  Block want_tag{};  // encryption: the expected tag
+  Block tag_in{};                                   // decryption: the tag to check
+  Block want_tag{};                                 // encryption: the expected tag
   bool decrypt = false;
   bool want_ok = true;
   std::string where;
@@ -40,7 +40,9 @@ struct GcmMsg {
   std::vector<uint8_t> got_out;
 
   bool NeedsJ0Slot() const { return aad.empty() && !in.empty(); }
-  size_t Beats() const { return std::max<size_t>(1, (aad.size() + 15) / 16 + (in.size() + 15) / 16); }
+  size_t Beats() const {
+    return std::max<size_t>(1, (aad.size() + 15) / 16 + (in.size() + 15) / 16);
+  }
 };
 
 // An encryption, or a decryption of the matching ciphertext (with a wrong tag if `corrupt`).
@@ -92,17 +94,17 @@ inline std::vector<uint8_t> CtrDecrypt(const std::vector<uint8_t>& key,
 }
 
 struct GcmStats {
-  uint64_t cycles = 0;          // clocks run
-  uint64_t in_beats = 0;        // beats accepted
-  uint64_t out_beats = 0;       // beats delivered
-  uint64_t out_blocks = 0;      // beats delivered with payload (out_keep_o != 0)
-  uint64_t stalls = 0;          // clocks with in_valid_i && !in_ready_o
-  uint64_t j0_msgs = 0;         // messages with AAD empty and a payload (one stall each)
-  uint64_t key_waits = 0;       // clocks the front message waited for its key install
-  uint64_t installs = 0;        // keys installed
-  uint64_t messages = 0;        // messages checked
-  uint64_t gap_clocks = 0;      // clocks between one message's last beat and the next's first
-  uint64_t first_fire = 0, last_fire = 0;  // first and last accepted beat
+  uint64_t cycles = 0;      // clocks run
+  uint64_t in_beats = 0;    // beats accepted
+  uint64_t out_beats = 0;   // beats delivered
+  uint64_t out_blocks = 0;  // beats delivered with payload (out_keep_o != 0)
+  uint64_t stalls = 0;      // clocks with in_valid_i && !in_ready_o
+  uint64_t j0_msgs = 0;     // messages with AAD empty and a payload (one stall each)
+  uint64_t key_waits = 0;   // clocks the front message waited for its key install
+  uint64_t installs = 0;    // keys installed
+  uint64_t messages = 0;    // messages checked
+  uint64_t gap_clocks = 0;  // clocks between one message's last beat and the next's first
+  uint64_t first_fire = 0, last_fire = 0;                     // first and last accepted beat
   uint64_t max_first_latency = 0, min_first_latency = ~0ull;  // first beat in -> first out
   uint64_t max_block_latency = 0, min_block_latency = ~0ull;  // first payload in -> out
   uint64_t max_tag_latency = 0, min_tag_latency = ~0ull;      // last beat in -> tag out
@@ -369,8 +371,8 @@ class GcmDriver {
   std::mt19937_64 rng_;
   std::vector<Slot> slots_;
   std::deque<GcmMsg> pending_, inflight_;
-  int key_req_ = -1;     // slot whose install is being requested on the key port
-  int installing_ = -1;  // slot being installed
+  int key_req_ = -1;         // slot whose install is being requested on the key port
+  int installing_ = -1;      // slot being installed
   bool presenting_ = false;  // in_valid_i is up with beat beat_ of Current()
   bool sending_ = false;     // inflight_.back() has beats still to go in
   size_t beat_ = 0;

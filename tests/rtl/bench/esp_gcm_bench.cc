@@ -6,8 +6,8 @@
 // Cell counts come from tools/rtl_syn.sh (the esp_gcm_syn bench script runs it).
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -98,8 +98,7 @@ Speed ClocksPerSecond(uint64_t clocks) {
     ++beat;
     if (i == kBeats - 1) ++msg;
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
   return {double(clocks) / secs, double(clocks) / cpu};
 }
@@ -112,63 +111,77 @@ void SpeedTable() {
     best.wall = std::max(best.wall, s.wall);
     best.cpu = std::max(best.cpu, s.cpu);
   }
-  std::printf("\n| Verilator speed, esp_gcm alone (best of 3 runs of %llu clocks) | clocks/s |\n"
-              "|---|---|\n", (unsigned long long)clocks);
+  std::printf(
+      "\n| Verilator speed, esp_gcm alone (best of 3 runs of %llu clocks) | clocks/s |\n"
+      "|---|---|\n",
+      (unsigned long long)clocks);
   std::printf("| wall clock | %.0f |\n", best.wall);
-  std::printf("| process CPU time (what the machine gives when not shared) | %.0f |\n",
-              best.cpu);
+  std::printf("| process CPU time (what the machine gives when not shared) | %.0f |\n", best.cpu);
 }
 
 void Main() {
   std::vector<Throughput> rows;
-  rows.push_back({"one 64 KiB message, AAD 8 B", Measure(
-      [](auto& d, auto& rng, auto& keys) {
-        d.Add(MakeGcmMsg(keys[1], RandomBytes(rng, 12), RandomBytes(rng, 8),
-                         RandomBytes(rng, 65536), false, false));
-      }, 11)});
-  rows.push_back({"ESP mix: AAD 8/12 B, payload 0..2048 B, new key id every message", Measure(
-      [](auto& d, auto& rng, auto& keys) {
-        for (int i = 0; i < 2000; ++i) {
-          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12),
-                           RandomBytes(rng, (rng() & 1) ? 12 : 8), RandomBytes(rng, rng() % 2049),
-                           rng() & 1, false));
-        }
-      }, 12)});
-  rows.push_back({"IMIX-like ESP: 40/576/1500 B (7:4:1), new key id every message", Measure(
-      [](auto& d, auto& rng, auto& keys) {
-        const size_t sizes[12] = {40, 40, 40, 40, 40, 40, 40, 576, 576, 576, 576, 1500};
-        for (int i = 0; i < 6000; ++i) {
-          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), RandomBytes(rng, 8),
-                           RandomBytes(rng, sizes[rng() % 12]), rng() & 1, false));
-        }
-      }, 13)});
-  rows.push_back({"small: AAD 8 B, payload 0..32 B, new key id every message", Measure(
-      [](auto& d, auto& rng, auto& keys) {
-        for (int i = 0; i < 20000; ++i) {
-          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), RandomBytes(rng, 8),
-                           RandomBytes(rng, rng() % 33), rng() & 1, false));
-        }
-      }, 14)});
-  rows.push_back({"worst case: AAD 0 B, payload 16 B (one J0 stall each)", Measure(
-      [](auto& d, auto& rng, auto& keys) {
-        for (int i = 0; i < 5000; ++i) {
-          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), {}, RandomBytes(rng, 16),
-                           rng() & 1, false));
-        }
-      }, 15)});
+  rows.push_back({"one 64 KiB message, AAD 8 B",
+                  Measure(
+                      [](auto& d, auto& rng, auto& keys) {
+                        d.Add(MakeGcmMsg(keys[1], RandomBytes(rng, 12), RandomBytes(rng, 8),
+                                         RandomBytes(rng, 65536), false, false));
+                      },
+                      11)});
+  rows.push_back({"ESP mix: AAD 8/12 B, payload 0..2048 B, new key id every message",
+                  Measure(
+                      [](auto& d, auto& rng, auto& keys) {
+                        for (int i = 0; i < 2000; ++i) {
+                          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12),
+                                           RandomBytes(rng, (rng() & 1) ? 12 : 8),
+                                           RandomBytes(rng, rng() % 2049), rng() & 1, false));
+                        }
+                      },
+                      12)});
+  rows.push_back({"IMIX-like ESP: 40/576/1500 B (7:4:1), new key id every message",
+                  Measure(
+                      [](auto& d, auto& rng, auto& keys) {
+                        const size_t sizes[12] = {40, 40,  40,  40,  40,  40,
+                                                  40, 576, 576, 576, 576, 1500};
+                        for (int i = 0; i < 6000; ++i) {
+                          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), RandomBytes(rng, 8),
+                                           RandomBytes(rng, sizes[rng() % 12]), rng() & 1, false));
+                        }
+                      },
+                      13)});
+  rows.push_back({"small: AAD 8 B, payload 0..32 B, new key id every message",
+                  Measure(
+                      [](auto& d, auto& rng, auto& keys) {
+                        for (int i = 0; i < 20000; ++i) {
+                          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), RandomBytes(rng, 8),
+                                           RandomBytes(rng, rng() % 33), rng() & 1, false));
+                        }
+                      },
+                      14)});
+  rows.push_back({"worst case: AAD 0 B, payload 16 B (one J0 stall each)",
+                  Measure(
+                      [](auto& d, auto& rng, auto& keys) {
+                        for (int i = 0; i < 5000; ++i) {
+                          d.Add(MakeGcmMsg(keys[i % 16], RandomBytes(rng, 12), {},
+                                           RandomBytes(rng, 16), rng() & 1, false));
+                        }
+                      },
+                      15)});
 
-  std::printf("esp_gcm, MaxKeyBits = 256 (AES-128 and AES-256 mixed), Nr = %d, 16 key ids; "
-              "every output checked against OpenSSL.\n\n", kNr);
-  std::printf("| traffic | messages | beats in | input clocks | stall clocks | beats in per clock "
-              "| payload blocks out per clock |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "esp_gcm, MaxKeyBits = 256 (AES-128 and AES-256 mixed), Nr = %d, 16 key ids; "
+      "every output checked against OpenSSL.\n\n",
+      kNr);
+  std::printf(
+      "| traffic | messages | beats in | input clocks | stall clocks | beats in per clock "
+      "| payload blocks out per clock |\n|---|---|---|---|---|---|---|\n");
   for (const auto& r : rows) {
     const GcmStats& s = r.s;
     const uint64_t in_clocks = s.last_fire - s.first_fire + 1;
     std::printf("| %s | %llu | %llu | %llu | %llu | %.4f | %.4f |\n", r.name,
                 (unsigned long long)s.messages, (unsigned long long)s.in_beats,
                 (unsigned long long)in_clocks, (unsigned long long)s.stalls,
-                double(s.in_beats) / double(in_clocks),
-                double(s.out_blocks) / double(in_clocks));
+                double(s.in_beats) / double(in_clocks), double(s.out_blocks) / double(in_clocks));
   }
   uint64_t lo_block = ~0ull, hi_block = 0, lo_tag = ~0ull, hi_tag = 0;
   for (const auto& r : rows) {
