@@ -121,6 +121,12 @@ Result<std::unique_ptr<Engine>> Engine::Create(Config config, Deps deps) {
   std::unique_ptr<Engine> e(new Engine(std::move(config), std::move(deps)));
   Internal& in = *e->in_;
   in.cookie_secret = in.Nonce(32);
+  Engine* raw = e.get();
+  in.find_sa = [raw](uint64_t spi) -> IkeSa* {
+    for (auto& n : raw->in_->adopted)
+      if (n->our_spi() == spi) return n.get();
+    return raw->FindBySpi(spi);
+  };
   for (const auto& c : in.cfg.connections) {
     ParsedConn pc;
     pc.cfg = &c;

@@ -192,6 +192,9 @@ class IkeSa {
   TimePoint last_rx_{}, created_{}, rekey_at_{}, keepalive_at_{};
   bool replaced_ = false;  // rekeyed: the new IKE SA owns the children
   bool initial_contact_ = true;
+  // IKE SA rekey collision (2.8.2): the SA the peer's rekey created (our SPI) and the lowest
+  // nonce of that exchange, while our own rekey was in flight.
+  std::optional<std::pair<uint64_t, std::vector<uint8_t>>> ike_collision_;
 };
 
 }  // namespace ipsec::ike

@@ -1,6 +1,7 @@
 // Engine internals shared by the exchange tasks (not part of the public API).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,6 +51,7 @@ struct Engine::Internal {
   std::set<uint32_t> spis_in;  // inbound ESP SPIs in use
   std::vector<std::unique_ptr<IkeSa>> adopted;  // IKE SAs created by a rekey, added after dispatch
   EngineStats* stats = nullptr;
+  std::function<IkeSa*(uint64_t)> find_sa;  // by our SPI, adopted ones included
 
   void Log(LogLevel level, const std::string& line) const {
     if (deps.log) deps.log(level, line);

@@ -143,6 +143,32 @@ void IkeSa::ProcessCreateChildResponse(const Message& msg) {
     auto n = MakeRekeyedIkeSa(p.new_ike_spi, util::LoadBe64(sel->spi.data()), *sel, p.nonce,
                               nr->data, g_ir->span(), true);
     if (!n) return retry_later("key derivation failed");
+    if (ike_collision_) {
+      // 2.8.2: the new IKE SA created with the lowest nonce is redundant; its initiator deletes
+      // it. The winner moves the children into its new SA and deletes the old one.
+      auto ours = NonceLess(p.nonce, nr->data) ? std::span<const uint8_t>(p.nonce)
+                                                : std::span<const uint8_t>(nr->data);
+      const bool we_lost = NonceLess(ours, ike_collision_->second);
+      IkeSa* theirs = ctx_.find_sa(ike_collision_->first);
+      ike_collision_.reset();
+      Log(LogLevel::kInfo, std::string("IKE_SA rekey collision: ") +
+                               (we_lost ? "our new IKE_SA is redundant, deleting it"
+                                        : "the peer's new IKE_SA is redundant"));
+      IkeSa* raw = n.get();
+      if (!we_lost && theirs) {
+        raw->children_ = std::move(theirs->children_);
+        theirs->children_.clear();
+        theirs->replaced_ = true;
+      }
+      ctx_.adopted.push_back(std::move(n));
+      if (we_lost) {
+        raw->replaced_ = true;
+        raw->QueueDeleteIke();
+      } else {
+        tasks_.push_front({Task::Kind::kDeleteIke});
+      }
+      return;
+    }
     ctx_.adopted.push_back(std::move(n));
     tasks_.push_front({Task::Kind::kDeleteIke});
     return;
@@ -238,13 +264,9 @@ void IkeSa::ProcessCreateChildRequest(const Datagram& d, Message& msg) {
     return SendResponse(d, std::move(resp));
   }
   if (sa->proposals.front().protocol == kProtoIke) {
-    // IKE SA rekey (1.3.2). A simultaneous rekey of ours gets TEMPORARY_FAILURE from both ends
-    // and both retry after a random delay (simplification of 2.8.2).
-    if (pending_ && pending_->task.kind == Task::Kind::kRekeyIke) {
-      Log(LogLevel::kInfo, "IKE_SA rekey collision: answering TEMPORARY_FAILURE");
-      resp.AddNotify(notify::kTemporaryFailure);
-      return SendResponse(d, std::move(resp));
-    }
+    // IKE SA rekey (1.3.2). If ours is in flight too, both complete and the nonces decide which
+    // new SA survives (2.8.2, resolved in ProcessCreateChildResponse).
+    const bool collision = pending_ && pending_->task.kind == Task::Kind::kRekeyIke;
     auto sel = SelectProposal(conn_.ike, *sa, false);
     const auto* ke = msg.Find<KePayload>(PayloadType::kKe);
     if (!sel || sel->spi.size() != 8) {
@@ -271,6 +293,10 @@ void IkeSa::ProcessCreateChildRequest(const Datagram& d, Message& msg) {
     if (!n) {
       resp.AddNotify(notify::kNoProposalChosen);
       return SendResponse(d, std::move(resp));
+    }
+    if (collision) {
+      auto m = NonceLess(ni->data, nr) ? std::span<const uint8_t>(ni->data) : std::span<const uint8_t>(nr);
+      ike_collision_.emplace(new_spi_r, std::vector<uint8_t>(m.begin(), m.end()));
     }
     resp.Add(PayloadType::kSa, SaPayload{{ToWire(*sel, Spi64(new_spi_r))}});
     resp.Add(PayloadType::kNonce, NoncePayload{nr});

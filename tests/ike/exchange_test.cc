@@ -235,6 +235,36 @@ TEST(ExchangeTest, IkeRekeyMovesChildren) {
   EXPECT_TRUE(t.b.sink.Installed().empty());
 }
 
+TEST(ExchangeTest, IkeRekeyCollision) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE(seed);
+    TwoPeers t;
+    t.a.random = DeterministicRandom(seed * 17);
+    t.b.random = DeterministicRandom(seed * 19);
+    ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true), TwoPeers::DefaultConfig(false)));
+    ASSERT_TRUE(t.a.engine->Initiate("net"));
+    t.Pump();
+    ASSERT_TRUE(t.a.engine->RekeyIke("peer"));
+    ASSERT_TRUE(t.b.engine->RekeyIke("peer"));
+    t.Pump();
+    EXPECT_TRUE(t.a.Logged("IKE_SA rekey collision"));
+    EXPECT_TRUE(t.b.Logged("IKE_SA rekey collision"));
+    auto la = t.a.engine->List(), lb = t.b.engine->List();
+    ASSERT_EQ(la.size(), 1u);
+    ASSERT_EQ(lb.size(), 1u);
+    EXPECT_EQ(la[0].spi_i, lb[0].spi_i);
+    EXPECT_EQ(la[0].spi_r, lb[0].spi_r);
+    EXPECT_EQ(la[0].children.size(), 1u);
+    EXPECT_EQ(lb[0].children.size(), 1u);
+    EXPECT_EQ(t.a.sink.Count(Event::kDown), 0);
+    // The surviving IKE SA carries a child rekey.
+    ASSERT_TRUE(t.a.engine->OnSoftLifetime(t.a.sink.Installed().back()->spi_in));
+    t.Pump();
+    EXPECT_EQ(t.b.sink.Count(Event::kRekeyed), 1);
+    ASSERT_NE(ExpectPaired(t), nullptr);
+  }
+}
+
 TEST(ExchangeTest, LostRequestAndLostResponse) {
   TwoPeers t;
   // Lose a's first IKE_AUTH request and b's first IKE_AUTH response.
