@@ -198,6 +198,14 @@ TEST_P(InteropTest, WeInitiateCharonResponds) {
   ASSERT_TRUE(RunUntil([&] { return sink_.Count(Event::kRekeyed) == 1 && sink_.Count(Event::kDown) == 1; },
                        std::chrono::seconds(10)));
   ExpectKeysMatchCharon();
+  // We rekey the IKE SA; the child moves to the new one and is deleted through it.
+  const uint64_t old_spi = engine_->List().at(0).spi_i;
+  ASSERT_TRUE(engine_->RekeyIke("peer"));
+  ASSERT_TRUE(RunUntil([&] {
+    auto l = engine_->List();
+    return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
+  }, std::chrono::seconds(10)));
+  EXPECT_EQ(engine_->List().at(0).children.size(), 1u);
   // We delete the child.
   ASSERT_TRUE(engine_->Terminate("net"));
   ASSERT_TRUE(RunUntil([&] { return sink_.Installed().empty(); }, std::chrono::seconds(10)));
@@ -227,6 +235,14 @@ TEST_P(InteropTest, CharonInitiatesWeRespond) {
   ASSERT_TRUE(RunUntil([&] { return sink_.Count(Event::kRekeyed) == 2 && sink_.Count(Event::kDown) == 2; },
                        std::chrono::seconds(10)));
   ExpectKeysMatchCharon();
+  // charon rekeys the IKE SA (we respond), then deletes the child through the new IKE SA.
+  const uint64_t old_spi = engine_->List().at(0).spi_i;
+  Swanctl("--rekey --ike peer");
+  ASSERT_TRUE(RunUntil([&] {
+    auto l = engine_->List();
+    return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
+  }, std::chrono::seconds(10)));
+  EXPECT_EQ(engine_->List().at(0).children.size(), 1u);
   // charon deletes the child.
   Swanctl("--terminate --child net");
   ASSERT_TRUE(RunUntil([&] { return sink_.Installed().empty(); }, std::chrono::seconds(10)));
