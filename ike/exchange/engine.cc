@@ -196,6 +196,8 @@ void Engine::Sweep() {
     sas_[spi] = std::move(n);
   }
   in_->adopted.clear();
+  if (!in_->sweep_needed) return;
+  in_->sweep_needed = false;
   std::erase_if(sas_, [](const auto& kv) { return kv.second->dead(); });
 }
 
@@ -329,8 +331,7 @@ void Engine::HandleInitRequest(const Datagram& d, const Message& msg) {
   const Header& h = msg.header;
   // A retransmitted IKE_SA_INIT: the half-open SA answers it again.
   for (auto& [spi, sa] : sas_) {
-    IkeSaInfo info = sa->Info();
-    if (!info.initiator && info.spi_i == h.spi_i && info.remote == d.remote) {
+    if (!sa->initiator() && sa->spi_i() == h.spi_i && sa->remote() == d.remote) {
       sa->OnDatagram(d, d.data, msg);
       return;
     }

@@ -220,6 +220,7 @@ void IkeSa::Kill(DownReason reason) {
   if (state_ == State::kEstablished || state_ == State::kDeleting)
     ctx_.deps.sink->IkeDown(conn_.cfg->name, spi_i_, spi_r_);
   state_ = State::kDead;
+  ctx_.sweep_needed = true;
   pending_.reset();
   tasks_.clear();
 }

@@ -46,6 +46,9 @@ class IkeSa {
   ~IkeSa();
 
   uint64_t our_spi() const { return initiator_ ? spi_i_ : spi_r_; }
+  uint64_t spi_i() const { return spi_i_; }
+  bool initiator() const { return initiator_; }
+  Endpoint remote() const { return remote_; }
   State state() const { return state_; }
   bool dead() const { return state_ == State::kDead; }
   const ParsedConn& conn() const { return conn_; }

@@ -51,6 +51,7 @@ struct Engine::Internal {
   std::set<uint32_t> spis_in;  // inbound ESP SPIs in use
   std::vector<std::unique_ptr<IkeSa>> adopted;  // IKE SAs created by a rekey, added after dispatch
   EngineStats* stats = nullptr;
+  bool sweep_needed = false;  // an IKE SA died: Engine::Sweep erases it
   std::function<IkeSa*(uint64_t)> find_sa;  // by our SPI, adopted ones included
 
   void Log(LogLevel level, const std::string& line) const {
