@@ -4,7 +4,7 @@
 // (192.0.2.2), over the veth pair of ../shared/peers/netns-pair. Markdown on stdout.
 // Needs root, strongSwan and ../shared/peers (run from the project root, as tools/bench.sh does
 // via make bench); otherwise prints why it skipped and exits 0.
-//   ike_handshake_bench [HANDSHAKES=300] [WINDOW=8]
+//   ike_handshake_bench [HANDSHAKES=1000] [WINDOW=8]
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
@@ -179,7 +179,7 @@ std::string StartQuietCharon(const std::string& wd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int n = argc > 1 ? std::atoi(argv[1]) : 300;
+  const int n = argc > 1 ? std::atoi(argv[1]) : 1000;
   const int window = argc > 2 ? std::atoi(argv[2]) : 8;
   const int lat_n = 50;
   std::printf("IKEv2 responder: full handshakes (IKE_SA_INIT + IKE_AUTH/PSK + CHILD_SA), proposal "
