@@ -122,11 +122,7 @@ void IkeSa::OnDatagram(const Datagram& d, std::span<const uint8_t> bytes, Messag
       return;
     }
     if (h.exchange != ExchangeType::kIkeSaInit) {
-      if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) {
-        ctx_.stats->dropped_crypto++;
-        Log(LogLevel::kWarn, "dropping response: " + ok.error().message);
-        return;
-      }
+      if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) return DropUndecryptable(ok.error());
     }
     last_rx_ = ctx_.Now();
     Log(LogLevel::kDebug, "received " + msg.Summary() + " from " + d.remote.ToString());
@@ -145,16 +141,19 @@ void IkeSa::OnDatagram(const Datagram& d, std::span<const uint8_t> bytes, Messag
       return;
     }
     if (!in_cipher_) return;
-    if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) {
-      ctx_.stats->dropped_crypto++;
-      Log(LogLevel::kWarn, "dropping request: " + ok.error().message);
-      return;
-    }
+    if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) return DropUndecryptable(ok.error());
     last_rx_ = ctx_.Now();
     Log(LogLevel::kDebug, "received " + msg.Summary() + " from " + d.remote.ToString());
     HandleRequest(d, msg);
   }
   NextTask();
+}
+
+void IkeSa::DropUndecryptable(const Error& e) {
+  // Untrusted input: count every one, log the first ten and then one in a thousand.
+  const uint64_t n = ++ctx_.stats->dropped_crypto;
+  if (n <= 10 || n % 1000 == 0)
+    Log(LogLevel::kWarn, "dropping message: " + e.message + " (" + std::to_string(n) + " so far)");
 }
 
 void IkeSa::HandleResponse(const Datagram& d, const Message& msg,

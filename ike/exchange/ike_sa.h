@@ -106,6 +106,7 @@ class IkeSa {
   Result<std::vector<uint8_t>> Encode(Message& msg);
   Message NewMessage(ExchangeType ex, bool response, uint32_t msg_id) const;
   void NextTask();
+  void DropUndecryptable(const Error& e);
   void HandleResponse(const Datagram& d, const Message& msg, std::span<const uint8_t> bytes);
   void HandleRequest(const Datagram& d, Message& msg);
   void Abort(const std::string& why);

@@ -280,6 +280,48 @@ TEST(ExchangeTest, LostRequestAndLostResponse) {
   EXPECT_EQ(t.b.sink.Count(Event::kUp), 1);        // and did not process the request twice
 }
 
+TEST(ExchangeTest, LostCreateChildAndInformational) {
+  TwoPeers t;
+  ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true), TwoPeers::DefaultConfig(false)));
+  ASSERT_TRUE(t.a.engine->Initiate("net"));
+  t.Pump();
+  // a's messages 0, 1 were INIT and AUTH; lose the rekey request (2) and b's response to the
+  // DELETE of the old SA (b's message 3).
+  t.drop = [](const Peer& from, int n, const Datagram&) {
+    return (from.name == "a" && n == 2) || (from.name == "b" && n == 3);
+  };
+  ASSERT_TRUE(t.a.engine->OnSoftLifetime(t.a.sink.Installed().back()->spi_in));
+  t.Run(seconds(20), [&] { return t.a.sink.Count(Event::kDown) == 1; });
+  EXPECT_EQ(t.a.sink.Count(Event::kRekeyed), 1);
+  EXPECT_EQ(t.b.sink.Count(Event::kRekeyed), 1);  // processed once despite the retransmit
+  EXPECT_EQ(t.a.sink.Count(Event::kDown), 1);
+  EXPECT_EQ(t.b.sink.Count(Event::kDown), 1);
+  EXPECT_EQ(t.a.engine->stats().retransmits, 2u);
+  EXPECT_EQ(t.b.engine->stats().retransmits, 1u);  // cached DELETE response sent again
+  ASSERT_NE(ExpectPaired(t), nullptr);
+}
+
+// Same seeds, same bytes: the in-memory peers are fully deterministic.
+TEST(ExchangeTest, DeterministicReplay) {
+  auto run = [] {
+    TwoPeers t;
+    std::vector<std::vector<uint8_t>> wire;
+    t.drop = [&wire](const Peer&, int, const Datagram& d) {
+      wire.push_back(d.data);
+      return false;
+    };
+    EXPECT_TRUE(t.Create(TwoPeers::DefaultConfig(true), TwoPeers::DefaultConfig(false)));
+    EXPECT_TRUE(t.a.engine->Initiate("net"));
+    t.Pump();
+    EXPECT_TRUE(t.a.engine->OnSoftLifetime(t.a.sink.Installed().back()->spi_in));
+    t.Pump();
+    return wire;
+  };
+  auto w1 = run(), w2 = run();
+  EXPECT_EQ(w1.size(), 8u);
+  EXPECT_EQ(w1, w2);
+}
+
 TEST(ExchangeTest, DpdDeclaresPeerDead) {
   TwoPeers t;
   auto ca = TwoPeers::DefaultConfig(true);
