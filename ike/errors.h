@@ -31,18 +31,30 @@ using util::Fail;
 
 inline std::string_view ErrcName(Errc e) {
   switch (e) {
-    case Errc::kMalformed: return "malformed";
-    case Errc::kUnsupported: return "unsupported";
-    case Errc::kCrypto: return "crypto";
-    case Errc::kAuthFailed: return "auth-failed";
-    case Errc::kNoProposalChosen: return "no-proposal-chosen";
-    case Errc::kTsUnacceptable: return "ts-unacceptable";
-    case Errc::kInvalidKe: return "invalid-ke";
-    case Errc::kState: return "state";
-    case Errc::kConfig: return "config";
-    case Errc::kNotFound: return "not-found";
-    case Errc::kIo: return "io";
-    case Errc::kTimeout: return "timeout";
+    case Errc::kMalformed:
+      return "malformed";
+    case Errc::kUnsupported:
+      return "unsupported";
+    case Errc::kCrypto:
+      return "crypto";
+    case Errc::kAuthFailed:
+      return "auth-failed";
+    case Errc::kNoProposalChosen:
+      return "no-proposal-chosen";
+    case Errc::kTsUnacceptable:
+      return "ts-unacceptable";
+    case Errc::kInvalidKe:
+      return "invalid-ke";
+    case Errc::kState:
+      return "state";
+    case Errc::kConfig:
+      return "config";
+    case Errc::kNotFound:
+      return "not-found";
+    case Errc::kIo:
+      return "io";
+    case Errc::kTimeout:
+      return "timeout";
   }
   return "?";
 }

@@ -17,8 +17,10 @@ Transform T(TransformType type, uint16_t id, uint16_t bits = 0) {
 
 std::optional<Transform> Keyword(std::string_view k, bool esp) {
   using TT = TransformType;
-  if (k == "aes128gcm16" || k == "aes128gcm128" || k == "aes128gcm") return T(TT::kEncr, kEncrAesGcm16, 128);
-  if (k == "aes256gcm16" || k == "aes256gcm128" || k == "aes256gcm") return T(TT::kEncr, kEncrAesGcm16, 256);
+  if (k == "aes128gcm16" || k == "aes128gcm128" || k == "aes128gcm")
+    return T(TT::kEncr, kEncrAesGcm16, 128);
+  if (k == "aes256gcm16" || k == "aes256gcm128" || k == "aes256gcm")
+    return T(TT::kEncr, kEncrAesGcm16, 256);
   if (!esp && (k == "aes128" || k == "aes")) return T(TT::kEncr, kEncrAesCbc, 128);
   if (!esp && k == "aes256") return T(TT::kEncr, kEncrAesCbc, 256);
   if (!esp && (k == "sha256" || k == "sha2_256")) return T(TT::kInteg, kIntegHmacSha256_128);
@@ -35,7 +37,8 @@ std::optional<Transform> Keyword(std::string_view k, bool esp) {
 }
 
 bool Has(const std::vector<Transform>& ts, TransformType type) {
-  return std::any_of(ts.begin(), ts.end(), [&](const Transform& t) { return t.type == uint8_t(type); });
+  return std::any_of(ts.begin(), ts.end(),
+                     [&](const Transform& t) { return t.type == uint8_t(type); });
 }
 
 std::string Name(const Transform& t) {
@@ -140,7 +143,8 @@ Proposal ToWire(const Selected& sel, std::vector<uint8_t> spi) {
 std::vector<ProposalSpec> WithoutDh(const std::vector<ProposalSpec>& specs) {
   std::vector<ProposalSpec> out = specs;
   for (auto& s : out)
-    std::erase_if(s.transforms, [](const Transform& t) { return t.type == uint8_t(TransformType::kDh); });
+    std::erase_if(s.transforms,
+                  [](const Transform& t) { return t.type == uint8_t(TransformType::kDh); });
   return out;
 }
 
@@ -175,21 +179,41 @@ Result<Selected> SelectProposal(const std::vector<ProposalSpec>& ours, const SaP
         bool we = Has(mine, type), they = Has(theirs, type);
         if (!we && !they) continue;
         // ESN: a peer that sends no ESN transform means "no ESN" for ESP.
-        if (we != they) { ok = false; break; }
+        if (we != they) {
+          ok = false;
+          break;
+        }
         std::optional<Transform> pick;
         for (const auto& t : theirs) {  // peer order within a proposal
           if (t.type != uint8_t(type)) continue;
           for (const auto& m : mine)
-            if (Same(m, t)) { pick = t; break; }
+            if (Same(m, t)) {
+              pick = t;
+              break;
+            }
           if (pick) break;
         }
-        if (!pick) { ok = false; break; }
+        if (!pick) {
+          ok = false;
+          break;
+        }
         switch (type) {
-          case TransformType::kEncr: sel.encr = pick->id; sel.encr_bits = pick->key_bits; break;
-          case TransformType::kInteg: sel.integ = pick->id; break;
-          case TransformType::kPrf: sel.prf = pick->id; break;
-          case TransformType::kDh: sel.dh = static_cast<DhGroup>(pick->id); break;
-          case TransformType::kEsn: sel.esn = pick->id == kEsnYes; break;
+          case TransformType::kEncr:
+            sel.encr = pick->id;
+            sel.encr_bits = pick->key_bits;
+            break;
+          case TransformType::kInteg:
+            sel.integ = pick->id;
+            break;
+          case TransformType::kPrf:
+            sel.prf = pick->id;
+            break;
+          case TransformType::kDh:
+            sel.dh = static_cast<DhGroup>(pick->id);
+            break;
+          case TransformType::kEsn:
+            sel.esn = pick->id == kEsnYes;
+            break;
         }
       }
       if (ok) return sel;
@@ -202,8 +226,9 @@ Result<Selected> SelectProposal(const std::vector<ProposalSpec>& ours, const SaP
     if (pp.protocol == protocol) peer_all.push_back(ProposalToString(pp));
   for (const auto& s : ours) our_all.push_back(s.text);
   if (peer_all.empty())
-    return Fail(Errc::kNoProposalChosen, std::string("no ") + (protocol == kProtoEsp ? "ESP" : "IKE") +
-                                             " proposal from the peer");
+    return Fail(
+        Errc::kNoProposalChosen,
+        std::string("no ") + (protocol == kProtoEsp ? "ESP" : "IKE") + " proposal from the peer");
   for (TransformType type : kTypeOrder) {
     std::vector<std::string> theirs, mine;
     std::set<std::string> seen_t, seen_m;
@@ -218,12 +243,13 @@ Result<Selected> SelectProposal(const std::vector<ProposalSpec>& ours, const SaP
     if (theirs.empty() && mine.empty()) continue;
     bool meet = std::any_of(theirs.begin(), theirs.end(), [&](auto& n) { return seen_m.count(n); });
     if (!meet)
-      return Fail(Errc::kNoProposalChosen,
-                  std::string("no common ") + TransformTypeName(type) + ": peer offered " +
-                      SetString(theirs) + ", we accept " + SetString(mine));
+      return Fail(Errc::kNoProposalChosen, std::string("no common ") + TransformTypeName(type) +
+                                               ": peer offered " + SetString(theirs) +
+                                               ", we accept " + SetString(mine));
   }
   return Fail(Errc::kNoProposalChosen, "no proposal matches as a whole: peer offered " +
-                                           SetString(peer_all) + ", we accept " + SetString(our_all));
+                                           SetString(peer_all) + ", we accept " +
+                                           SetString(our_all));
 }
 
 }  // namespace ipsec::ike

@@ -15,7 +15,7 @@ namespace ipsec::ike {
 
 struct ProposalSpec {
   uint8_t protocol = kProtoIke;
-  std::string text;  // as configured, for logs
+  std::string text;                   // as configured, for logs
   std::vector<Transform> transforms;  // in keyword order, grouped by type when selecting
 };
 

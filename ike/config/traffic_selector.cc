@@ -20,9 +20,12 @@ std::string TsRange::ToString() const {
     s = Ipv4ToString(start) + ".." + Ipv4ToString(end);
   }
   if (proto != 0 || start_port != 0 || end_port != 65535) {
-    s += "[" + std::string(proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp"
-                                              : std::to_string(proto));
-    if (start_port == end_port) s += "/" + std::to_string(start_port);
+    s += "[" + std::string(proto == 6    ? "tcp"
+                           : proto == 17 ? "udp"
+                           : proto == 1  ? "icmp"
+                                         : std::to_string(proto));
+    if (start_port == end_port)
+      s += "/" + std::to_string(start_port);
     else if (start_port != 0 || end_port != 65535)
       s += "/" + std::to_string(start_port) + "-" + std::to_string(end_port);
     s += "]";
@@ -34,14 +37,19 @@ Result<TsRange> ParseTs(std::string_view text, uint32_t dynamic_addr) {
   TsRange ts;
   std::string_view addr = text;
   if (size_t br = text.find('['); br != std::string_view::npos) {
-    if (text.back() != ']') return Fail(Errc::kConfig, "bad traffic selector '" + std::string(text) + "'");
+    if (text.back() != ']')
+      return Fail(Errc::kConfig, "bad traffic selector '" + std::string(text) + "'");
     std::string_view pp = text.substr(br + 1, text.size() - br - 2);
     addr = text.substr(0, br);
     std::string_view proto = pp.substr(0, pp.find('/'));
-    if (proto == "tcp") ts.proto = 6;
-    else if (proto == "udp") ts.proto = 17;
-    else if (proto == "icmp") ts.proto = 1;
-    else if (!proto.empty()) ts.proto = static_cast<uint8_t>(std::stoi(std::string(proto)));
+    if (proto == "tcp")
+      ts.proto = 6;
+    else if (proto == "udp")
+      ts.proto = 17;
+    else if (proto == "icmp")
+      ts.proto = 1;
+    else if (!proto.empty())
+      ts.proto = static_cast<uint8_t>(std::stoi(std::string(proto)));
     if (size_t sl = pp.find('/'); sl != std::string_view::npos) {
       int port = std::atoi(std::string(pp.substr(sl + 1)).c_str());
       ts.start_port = ts.end_port = static_cast<uint16_t>(port);
@@ -56,12 +64,15 @@ Result<TsRange> ParseTs(std::string_view text, uint32_t dynamic_addr) {
     std::string b(addr.substr(sl + 1));
     if (b.empty() || b.size() > 2 || !std::all_of(b.begin(), b.end(), ::isdigit) ||
         std::stoi(b) > 32)
-      return Fail(Errc::kConfig, "bad prefix length in traffic selector '" + std::string(text) + "'");
+      return Fail(Errc::kConfig,
+                  "bad prefix length in traffic selector '" + std::string(text) + "'");
     bits = std::stoi(b);
     addr = addr.substr(0, sl);
   }
   auto a = ParseIpv4(addr);
-  if (!a) return Fail(Errc::kConfig, "bad traffic selector '" + std::string(text) + "': " + a.error().message);
+  if (!a)
+    return Fail(Errc::kConfig,
+                "bad traffic selector '" + std::string(text) + "': " + a.error().message);
   uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
   ts.start = *a & mask;
   ts.end = ts.start | ~mask;
@@ -103,7 +114,8 @@ std::string ToString(const std::vector<TsRange>& ts) {
 }
 
 TrafficSelector ToWire(const TsRange& ts) {
-  TrafficSelector w{kTsIpv4AddrRange, ts.proto, ts.start_port, ts.end_port,
+  TrafficSelector w{kTsIpv4AddrRange,        ts.proto,
+                    ts.start_port,           ts.end_port,
                     std::vector<uint8_t>(4), std::vector<uint8_t>(4)};
   util::StoreBe32(w.start.data(), ts.start);
   util::StoreBe32(w.end.data(), ts.end);

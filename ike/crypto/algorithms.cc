@@ -21,11 +21,16 @@ std::string TransformName(TransformType type, uint16_t id, uint16_t key_bits) {
       return "integ" + std::to_string(id);
     case TransformType::kDh:
       switch (static_cast<DhGroup>(id)) {
-        case DhGroup::kModp2048: return "modp2048";
-        case DhGroup::kEcp256: return "ecp256";
-        case DhGroup::kEcp384: return "ecp384";
-        case DhGroup::kCurve25519: return "x25519";
-        case DhGroup::kNone: return "none";
+        case DhGroup::kModp2048:
+          return "modp2048";
+        case DhGroup::kEcp256:
+          return "ecp256";
+        case DhGroup::kEcp384:
+          return "ecp384";
+        case DhGroup::kCurve25519:
+          return "x25519";
+        case DhGroup::kNone:
+          return "none";
       }
       return "dh" + std::to_string(id);
     case TransformType::kEsn:
@@ -36,11 +41,16 @@ std::string TransformName(TransformType type, uint16_t id, uint16_t key_bits) {
 
 const char* TransformTypeName(TransformType type) {
   switch (type) {
-    case TransformType::kEncr: return "encryption algorithm";
-    case TransformType::kPrf: return "PRF";
-    case TransformType::kInteg: return "integrity algorithm";
-    case TransformType::kDh: return "DH group";
-    case TransformType::kEsn: return "ESN setting";
+    case TransformType::kEncr:
+      return "encryption algorithm";
+    case TransformType::kPrf:
+      return "PRF";
+    case TransformType::kInteg:
+      return "integrity algorithm";
+    case TransformType::kDh:
+      return "DH group";
+    case TransformType::kEsn:
+      return "ESN setting";
   }
   return "transform";
 }

@@ -14,9 +14,7 @@ namespace {
 constexpr size_t kModp2048Bytes = 256;
 constexpr size_t kModpExponentBytes = 40;  // 320-bit exponent: > 2 x 112-bit strength
 
-int CurveNid(DhGroup g) {
-  return g == DhGroup::kEcp256 ? NID_X9_62_prime256v1 : NID_secp384r1;
-}
+int CurveNid(DhGroup g) { return g == DhGroup::kEcp256 ? NID_X9_62_prime256v1 : NID_secp384r1; }
 size_t CurveBytes(DhGroup g) { return g == DhGroup::kEcp256 ? 32 : 48; }
 bool IsEcp(DhGroup g) { return g == DhGroup::kEcp256 || g == DhGroup::kEcp384; }
 
@@ -73,7 +71,8 @@ Result<std::vector<uint8_t>> EcpPublic(DhGroup group, std::span<const uint8_t> p
     return Fail(Errc::kCrypto, "ECP: private scalar out of range");
   ossl::EcPointPtr q(EC_POINT_new(grp.get()));
   util::UniquePtr<BIGNUM> x(BN_new()), y(BN_new());
-  if (!q || !x || !y || EC_POINT_mul(grp.get(), q.get(), d.get(), nullptr, nullptr, ctx.get()) != 1 ||
+  if (!q || !x || !y ||
+      EC_POINT_mul(grp.get(), q.get(), d.get(), nullptr, nullptr, ctx.get()) != 1 ||
       EC_POINT_get_affine_coordinates(grp.get(), q.get(), x.get(), y.get(), ctx.get()) != 1)
     return Fail(Errc::kCrypto, "ECP: scalar multiplication failed");
   const size_t n = CurveBytes(group);
@@ -127,8 +126,8 @@ Result<std::vector<uint8_t>> X25519Public(std::span<const uint8_t> priv) {
 Result<util::SecretBytes> X25519Derive(std::span<const uint8_t> priv,
                                        std::span<const uint8_t> peer) {
   if (peer.size() != 32)
-    return Fail(Errc::kMalformed, "x25519 public value has " + std::to_string(peer.size()) +
-                                      " bytes, expected 32");
+    return Fail(Errc::kMalformed,
+                "x25519 public value has " + std::to_string(peer.size()) + " bytes, expected 32");
   util::UniquePtr<EVP_PKEY> key(
       EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
   util::UniquePtr<EVP_PKEY> pk(
@@ -151,11 +150,16 @@ bool DhGroupSupported(uint16_t group) { return DhPublicSize(static_cast<DhGroup>
 
 size_t DhPublicSize(DhGroup group) {
   switch (group) {
-    case DhGroup::kModp2048: return kModp2048Bytes;
-    case DhGroup::kEcp256: return 64;
-    case DhGroup::kEcp384: return 96;
-    case DhGroup::kCurve25519: return 32;
-    case DhGroup::kNone: return 0;
+    case DhGroup::kModp2048:
+      return kModp2048Bytes;
+    case DhGroup::kEcp256:
+      return 64;
+    case DhGroup::kEcp384:
+      return 96;
+    case DhGroup::kCurve25519:
+      return 32;
+    case DhGroup::kNone:
+      return 0;
   }
   return 0;
 }
@@ -163,10 +167,18 @@ size_t DhPublicSize(DhGroup group) {
 Result<DhKey> DhKey::Generate(DhGroup group, Random& random) {
   size_t n = 0;
   switch (group) {
-    case DhGroup::kModp2048: n = kModpExponentBytes; break;
-    case DhGroup::kEcp256: case DhGroup::kEcp384: n = CurveBytes(group); break;
-    case DhGroup::kCurve25519: n = 32; break;
-    case DhGroup::kNone: break;
+    case DhGroup::kModp2048:
+      n = kModpExponentBytes;
+      break;
+    case DhGroup::kEcp256:
+    case DhGroup::kEcp384:
+      n = CurveBytes(group);
+      break;
+    case DhGroup::kCurve25519:
+      n = 32;
+      break;
+    case DhGroup::kNone:
+      break;
   }
   if (n == 0) return Fail(Errc::kUnsupported, "unsupported DH group");
   for (int attempt = 0; attempt < 16; ++attempt) {
@@ -181,9 +193,12 @@ Result<DhKey> DhKey::Generate(DhGroup group, Random& random) {
 
 Result<DhKey> DhKey::FromPrivate(DhGroup group, std::span<const uint8_t> priv) {
   Result<std::vector<uint8_t>> pub = Fail(Errc::kUnsupported, "unsupported DH group");
-  if (group == DhGroup::kModp2048) pub = ModpPublic(priv);
-  else if (IsEcp(group)) pub = EcpPublic(group, priv);
-  else if (group == DhGroup::kCurve25519) pub = X25519Public(priv);
+  if (group == DhGroup::kModp2048)
+    pub = ModpPublic(priv);
+  else if (IsEcp(group))
+    pub = EcpPublic(group, priv);
+  else if (group == DhGroup::kCurve25519)
+    pub = X25519Public(priv);
   if (!pub) return tl::unexpected(pub.error());
   return DhKey(group, util::SecretBytes(priv), std::move(*pub));
 }

@@ -9,10 +9,18 @@
 
 namespace ipsec::ike::ossl {
 
-struct EcGroupFree { void operator()(EC_GROUP* p) const { EC_GROUP_free(p); } };
-struct EcPointFree { void operator()(EC_POINT* p) const { EC_POINT_free(p); } };
-struct BnCtxFree { void operator()(BN_CTX* p) const { BN_CTX_free(p); } };
-struct BnClearFree { void operator()(BIGNUM* p) const { BN_clear_free(p); } };
+struct EcGroupFree {
+  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
+};
+struct EcPointFree {
+  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
+};
+struct BnCtxFree {
+  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+};
+struct BnClearFree {
+  void operator()(BIGNUM* p) const { BN_clear_free(p); }
+};
 
 using EcGroupPtr = std::unique_ptr<EC_GROUP, EcGroupFree>;
 using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;

@@ -41,10 +41,17 @@ Result<util::SecretBytes> Hmac::Compute(std::span<const uint8_t> key,
 Result<Prf> Prf::Create(uint16_t prf_id) {
   const char* digest = nullptr;
   switch (prf_id) {
-    case kPrfHmacSha256: digest = "SHA256"; break;
-    case kPrfHmacSha384: digest = "SHA384"; break;
-    case kPrfHmacSha512: digest = "SHA512"; break;
-    default: return Fail(Errc::kUnsupported, "unsupported PRF " + std::to_string(prf_id));
+    case kPrfHmacSha256:
+      digest = "SHA256";
+      break;
+    case kPrfHmacSha384:
+      digest = "SHA384";
+      break;
+    case kPrfHmacSha512:
+      digest = "SHA512";
+      break;
+    default:
+      return Fail(Errc::kUnsupported, "unsupported PRF " + std::to_string(prf_id));
   }
   auto hmac = Hmac::Create(digest);
   if (!hmac) return tl::unexpected(hmac.error());

@@ -26,9 +26,7 @@ size_t SkCipher::EncrKeySize(uint16_t encr, uint16_t key_bits) {
   return key_bits / 8 + (encr == kEncrAesGcm16 ? 4 : 0);
 }
 
-size_t SkCipher::IntegKeySize(uint16_t integ) {
-  return integ == kIntegHmacSha256_128 ? 32 : 0;
-}
+size_t SkCipher::IntegKeySize(uint16_t integ) { return integ == kIntegHmacSha256_128 ? 32 : 0; }
 
 Result<SkCipher> SkCipher::Create(uint16_t encr, uint16_t key_bits, uint16_t integ,
                                   util::SecretBytes encr_key, util::SecretBytes integ_key) {
@@ -81,7 +79,8 @@ Result<std::vector<uint8_t>> SkCipher::Seal(std::span<const uint8_t> aad,
     std::copy_n(salt_.data(), 4, nonce);
     std::copy_n(iv, 8, nonce + 4);
     if (EVP_EncryptInit_ex(ctx.get(), Cipher(true, key_bits_), nullptr, key_.data(), nonce) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) !=
+            1 ||
         EVP_EncryptUpdate(ctx.get(), ct, &len, pt.data(), static_cast<int>(pt.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, icv) != 1)
@@ -121,7 +120,8 @@ Result<std::vector<uint8_t>> SkCipher::Open(std::span<const uint8_t> aad,
     std::copy_n(salt_.data(), 4, nonce);
     std::copy_n(iv, 8, nonce + 4);
     if (EVP_DecryptInit_ex(ctx.get(), Cipher(true, key_bits_), nullptr, key_.data(), nonce) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) !=
+            1 ||
         EVP_DecryptUpdate(ctx.get(), pt.data(), &len, ct, static_cast<int>(ct_len)) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, const_cast<uint8_t*>(icv)) != 1)
       return Fail(Errc::kCrypto, "AES-GCM decryption setup failed");

@@ -22,9 +22,15 @@ constexpr uint8_t kEcdsaWithSha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
 constexpr uint8_t kEcdsaWithSha384[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
                                         0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
 
-struct FileCloser { void operator()(FILE* f) const { std::fclose(f); } };
-struct X509StoreFree { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
-struct X509StoreCtxFree { void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); } };
+struct FileCloser {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+struct X509StoreFree {
+  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+};
+struct X509StoreCtxFree {
+  void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); }
+};
 
 std::string OpenSslError() {
   unsigned long e = ERR_get_error();
@@ -81,8 +87,8 @@ std::vector<uint8_t> Credential::SubjectDer() const {
 
 Result<std::vector<uint8_t>> Credential::Sign(std::span<const uint8_t> octets) const {
   const bool rsa = EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_RSA;
-  std::span<const uint8_t> alg = rsa ? std::span<const uint8_t>(kSha256WithRsa)
-                                     : std::span<const uint8_t>(kEcdsaWithSha256);
+  std::span<const uint8_t> alg =
+      rsa ? std::span<const uint8_t>(kSha256WithRsa) : std::span<const uint8_t>(kEcdsaWithSha256);
   util::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
@@ -118,9 +124,9 @@ Result<util::UniquePtr<X509>> TrustStore::Verify(std::span<const uint8_t> der) c
     return Fail(Errc::kCrypto, "X509 store setup failed");
   if (X509_verify_cert(ctx.get()) != 1)
     return Fail(Errc::kAuthFailed,
-                "peer certificate '" + SubjectString(cert.get()) + "' does not verify against CA '" +
-                    SubjectString(ca_.get()) + "': " +
-                    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+                "peer certificate '" + SubjectString(cert.get()) +
+                    "' does not verify against CA '" + SubjectString(ca_.get()) +
+                    "': " + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
   return cert;
 }
 
@@ -136,8 +142,7 @@ std::vector<uint8_t> TrustStore::CaKeyHash() const {
   return out;
 }
 
-Status VerifySignature(X509* cert, std::span<const uint8_t> octets,
-                       std::span<const uint8_t> auth) {
+Status VerifySignature(X509* cert, std::span<const uint8_t> octets, std::span<const uint8_t> auth) {
   if (auth.empty() || auth[0] + 1u > auth.size())
     return Fail(Errc::kMalformed, "AUTH (digital signature): bad AlgorithmIdentifier length");
   auto alg = auth.subspan(1, auth[0]);
@@ -146,9 +151,12 @@ Status VerifySignature(X509* cert, std::span<const uint8_t> octets,
   auto is = [&](std::span<const uint8_t> want) {
     return alg.size() == want.size() && std::equal(alg.begin(), alg.end(), want.begin());
   };
-  if (is(kSha256WithRsa) || is(kEcdsaWithSha256)) md = EVP_sha256();
-  else if (is(kEcdsaWithSha384)) md = EVP_sha384();
-  else return Fail(Errc::kUnsupported, "AUTH uses a signature algorithm we do not support");
+  if (is(kSha256WithRsa) || is(kEcdsaWithSha256))
+    md = EVP_sha256();
+  else if (is(kEcdsaWithSha384))
+    md = EVP_sha384();
+  else
+    return Fail(Errc::kUnsupported, "AUTH uses a signature algorithm we do not support");
   EVP_PKEY* pub = X509_get0_pubkey(cert);
   util::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   if (!pub || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pub) != 1)
@@ -169,13 +177,21 @@ Status CheckIdentity(X509* cert, uint8_t id_type, std::span<const uint8_t> id) {
       OPENSSL_free(p);
       break;
     }
-    case kIdFqdn: ok = X509_check_host(cert, s.data(), s.size(), X509_CHECK_FLAG_NO_WILDCARDS, nullptr) == 1; break;
-    case kIdRfc822Addr: ok = X509_check_email(cert, s.data(), s.size(), 0) == 1; break;
-    case kIdIpv4Addr: ok = id.size() == 4 && X509_check_ip(cert, id.data(), 4, 0) == 1; break;
-    default: break;
+    case kIdFqdn:
+      ok = X509_check_host(cert, s.data(), s.size(), X509_CHECK_FLAG_NO_WILDCARDS, nullptr) == 1;
+      break;
+    case kIdRfc822Addr:
+      ok = X509_check_email(cert, s.data(), s.size(), 0) == 1;
+      break;
+    case kIdIpv4Addr:
+      ok = id.size() == 4 && X509_check_ip(cert, id.data(), 4, 0) == 1;
+      break;
+    default:
+      break;
   }
   if (!ok)
-    return Fail(Errc::kAuthFailed, "peer identity is not in its certificate '" + SubjectString(cert) +
+    return Fail(Errc::kAuthFailed, "peer identity is not in its certificate '" +
+                                       SubjectString(cert) +
                                        "' (neither the subject nor a subjectAltName)");
   return {};
 }

@@ -33,8 +33,8 @@ std::string Hex32(uint32_t v) {
 
 }  // namespace
 
-void IkeSa::AddChildRequestPayloads(Message& m, const ParsedChild& child, Pending& p,
-                                    bool in_auth, const Child* rekeying) {
+void IkeSa::AddChildRequestPayloads(Message& m, const ParsedChild& child, Pending& p, bool in_auth,
+                                    const Child* rekeying) {
   p.new_spi_in = ctx_.NewChildSpi();
   m.Add(PayloadType::kSa, ToWire(in_auth ? WithoutDh(child.esp) : child.esp, Spi32(p.new_spi_in)));
   if (!in_auth) {
@@ -44,8 +44,8 @@ void IkeSa::AddChildRequestPayloads(Message& m, const ParsedChild& child, Pendin
     if (pfs != DhGroup::kNone) {
       auto dh = DhKey::Generate(pfs, ctx_.random());
       if (dh) {
-        m.Add(PayloadType::kKe, KePayload{uint16_t(pfs),
-                                          {dh->PublicValue().begin(), dh->PublicValue().end()}});
+        m.Add(PayloadType::kKe,
+              KePayload{uint16_t(pfs), {dh->PublicValue().begin(), dh->PublicValue().end()}});
         p.dh.emplace(std::move(*dh));
       }
     }
@@ -123,12 +123,12 @@ Child* IkeSa::InstallChild(const ParsedChild& cfg, const Selected& alg, uint32_t
   ev.encap = local_nat_ || remote_nat_ || conn_.cfg->encap;
   ev.rekey_time = cfg.cfg->rekey_time;
   ev.life_time = cfg.cfg->life_time.count() ? cfg.cfg->life_time
-                                             : cfg.cfg->rekey_time + cfg.cfg->rekey_time / 10;
+                                            : cfg.cfg->rekey_time + cfg.cfg->rekey_time / 10;
   Log(LogLevel::kInfo, "CHILD_SA " + cfg.cfg->name + "{" + std::to_string(c.unique_id) + "} " +
-                           (replaces ? "rekeyed" : "established") + " with SPIs " +
-                           Hex32(spi_in) + "_i " + Hex32(spi_out) + "_o and TS " +
-                           ToString(c.local_ts) + " === " + ToString(c.remote_ts) + " (" +
-                           alg.ToString() + (mode == Mode::kTransport ? ", transport" : "") +
+                           (replaces ? "rekeyed" : "established") + " with SPIs " + Hex32(spi_in) +
+                           "_i " + Hex32(spi_out) + "_o and TS " + ToString(c.local_ts) +
+                           " === " + ToString(c.remote_ts) + " (" + alg.ToString() +
+                           (mode == Mode::kTransport ? ", transport" : "") +
                            (ev.encap ? ", UDP-encap" : "") + ")");
   std::optional<ChildSaId> old;
   if (replaces) {
@@ -158,8 +158,10 @@ uint32_t IkeSa::RespondChild(const Message& req, Message& resp, Child* rekeying,
   }
   const auto peer_tsi = FromWire(*tsi), peer_tsr = FromWire(*tsr);
   std::vector<const ParsedChild*> candidates;
-  if (rekeying) candidates.push_back(rekeying->cfg);
-  else for (const auto& c : conn_.children) candidates.push_back(&c);
+  if (rekeying)
+    candidates.push_back(rekeying->cfg);
+  else
+    for (const auto& c : conn_.children) candidates.push_back(&c);
   std::string errors;
   uint16_t error_notify = notify::kNoProposalChosen;
   for (const ParsedChild* pc : candidates) {
@@ -168,10 +170,10 @@ uint32_t IkeSa::RespondChild(const Message& req, Message& resp, Child* rekeying,
       errors += (errors.empty() ? "" : "; ") + pc->cfg->name + ": " + sel.error().message;
       continue;
     }
-    std::vector<TsRange> ours_remote = rekeying ? rekeying->remote_ts
-                                                : *ParseTsList(pc->cfg->remote_ts, remote_.addr);
-    std::vector<TsRange> ours_local = rekeying ? rekeying->local_ts
-                                               : *ParseTsList(pc->cfg->local_ts, local_.addr);
+    std::vector<TsRange> ours_remote =
+        rekeying ? rekeying->remote_ts : *ParseTsList(pc->cfg->remote_ts, remote_.addr);
+    std::vector<TsRange> ours_local =
+        rekeying ? rekeying->local_ts : *ParseTsList(pc->cfg->local_ts, local_.addr);
     auto remote_ts = Narrow(peer_tsi, ours_remote, "TSi", "remote_ts");
     auto local_ts = Narrow(peer_tsr, ours_local, "TSr", "local_ts");
     if (!remote_ts || !local_ts) {
@@ -190,10 +192,10 @@ uint32_t IkeSa::RespondChild(const Message& req, Message& resp, Child* rekeying,
     if (!in_auth && sel->dh != DhGroup::kNone) {
       const auto* ke = req.Find<KePayload>(PayloadType::kKe);
       if (!ke || ke->group != uint16_t(sel->dh)) {
-        Log(LogLevel::kInfo, "CHILD_SA " + pc->cfg->name + ": peer's KE is " +
-                                 (ke ? TransformName(TransformType::kDh, ke->group, 0) : "missing") +
-                                 ", selected PFS group " +
-                                 TransformName(TransformType::kDh, uint16_t(sel->dh), 0));
+        Log(LogLevel::kInfo,
+            "CHILD_SA " + pc->cfg->name + ": peer's KE is " +
+                (ke ? TransformName(TransformType::kDh, ke->group, 0) : "missing") +
+                ", selected PFS group " + TransformName(TransformType::kDh, uint16_t(sel->dh), 0));
         std::vector<uint8_t> g(2);
         util::StoreBe16(g.data(), uint16_t(sel->dh));
         resp.AddNotify(notify::kInvalidKePayload, g);
@@ -214,7 +216,8 @@ uint32_t IkeSa::RespondChild(const Message& req, Message& resp, Child* rekeying,
     const bool we_transport = pc->cfg->mode == Mode::kTransport;
     if (peer_transport != we_transport)
       Log(LogLevel::kWarn, "mode mismatch for CHILD_SA " + pc->cfg->name + ": peer wants " +
-                               (peer_transport ? "transport" : "tunnel") + ", we are configured for " +
+                               (peer_transport ? "transport" : "tunnel") +
+                               ", we are configured for " +
                                (we_transport ? "transport" : "tunnel") + "; using tunnel");
     const Mode mode = peer_transport && we_transport ? Mode::kTransport : Mode::kTunnel;
     const uint32_t spi_in = ctx_.NewChildSpi();
@@ -238,8 +241,8 @@ uint32_t IkeSa::RespondChild(const Message& req, Message& resp, Child* rekeying,
       rekeying->peer_rekey_min_nonce = MinNonce(ni, n_r);
       rekeying->peer_rekey_new_spi_in = spi_in;
     }
-    Child* c = InstallChild(*pc, *sel, spi_in, spi_out, std::move(*local_ts),
-                            std::move(*remote_ts), mode, false, ni, n_r, g_ir.span(), rekeying);
+    Child* c = InstallChild(*pc, *sel, spi_in, spi_out, std::move(*local_ts), std::move(*remote_ts),
+                            mode, false, ni, n_r, g_ir.span(), rekeying);
     return c ? spi_in : 0;
   }
   Log(LogLevel::kError, "CHILD_SA negotiation failed: " + errors);
@@ -278,10 +281,11 @@ uint32_t IkeSa::ProcessChildResponse(const Message& msg, Pending& p, std::span<c
   auto got_tsi = FromWire(*tsi), got_tsr = FromWire(*tsr);
   for (const auto& t : got_tsi)
     if (std::none_of(p.local_ts.begin(), p.local_ts.end(), [&](auto& o) { return Contains(o, t); }))
-      return give_up("TS mismatch: responder's TSi " + t.ToString() + " is not inside our local_ts " +
-                     ToString(p.local_ts));
+      return give_up("TS mismatch: responder's TSi " + t.ToString() +
+                     " is not inside our local_ts " + ToString(p.local_ts));
   for (const auto& t : got_tsr)
-    if (std::none_of(p.remote_ts.begin(), p.remote_ts.end(), [&](auto& o) { return Contains(o, t); }))
+    if (std::none_of(p.remote_ts.begin(), p.remote_ts.end(),
+                     [&](auto& o) { return Contains(o, t); }))
       return give_up("TS mismatch: responder's TSr " + t.ToString() +
                      " is not inside our remote_ts " + ToString(p.remote_ts));
   if (got_tsi.empty() || got_tsr.empty()) return give_up("no IPv4 traffic selectors in response");
@@ -289,9 +293,11 @@ uint32_t IkeSa::ProcessChildResponse(const Message& msg, Pending& p, std::span<c
   if ((mode == Mode::kTransport) != (pc.cfg->mode == Mode::kTransport))
     Log(LogLevel::kWarn, std::string("mode mismatch: we asked for ") +
                              (pc.cfg->mode == Mode::kTransport ? "transport" : "tunnel") +
-                             ", peer answered " + (mode == Mode::kTransport ? "transport" : "tunnel"));
-  Child* c = InstallChild(pc, *sel, p.new_spi_in, util::LoadBe32(sel->spi.data()),
-                          std::move(got_tsi), std::move(got_tsr), mode, true, ni, nr, g_ir, replaces);
+                             ", peer answered " +
+                             (mode == Mode::kTransport ? "transport" : "tunnel"));
+  Child* c =
+      InstallChild(pc, *sel, p.new_spi_in, util::LoadBe32(sel->spi.data()), std::move(got_tsi),
+                   std::move(got_tsr), mode, true, ni, nr, g_ir, replaces);
   return c ? p.new_spi_in : 0;
 }
 

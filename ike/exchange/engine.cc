@@ -21,12 +21,18 @@ LogFn StderrLog(LogLevel min) {
 
 const char* DownReasonName(DownReason r) {
   switch (r) {
-    case DownReason::kDeleted: return "deleted";
-    case DownReason::kPeerDeleted: return "deleted by peer";
-    case DownReason::kRekeyed: return "rekeyed";
-    case DownReason::kExpired: return "expired";
-    case DownReason::kPeerDead: return "peer dead";
-    case DownReason::kIkeDown: return "IKE SA down";
+    case DownReason::kDeleted:
+      return "deleted";
+    case DownReason::kPeerDeleted:
+      return "deleted by peer";
+    case DownReason::kRekeyed:
+      return "rekeyed";
+    case DownReason::kExpired:
+      return "expired";
+    case DownReason::kPeerDead:
+      return "peer dead";
+    case DownReason::kIkeDown:
+      return "IKE SA down";
   }
   return "?";
 }
@@ -46,8 +52,8 @@ Result<IdPayload> IdFromString(std::string_view text, uint32_t own_addr) {
     return id;
   }
   if (text.find('=') != std::string_view::npos)
-    return Fail(Errc::kConfig, "distinguished-name identities need certificates: '" +
-                                   std::string(text) + "'");
+    return Fail(Errc::kConfig,
+                "distinguished-name identities need certificates: '" + std::string(text) + "'");
   if (text.front() == '@') {
     text.remove_prefix(1);
     id.id_type = kIdFqdn;
@@ -70,8 +76,10 @@ std::string IdToString(const IdPayload& id) {
       if (printable) return s;
       break;
     }
-    case kIdDerAsn1Dn: return DnString(id.data);
-    default: break;
+    case kIdDerAsn1Dn:
+      return DnString(id.data);
+    default:
+      break;
   }
   return "id" + std::to_string(id.id_type) + ":" + std::to_string(id.data.size()) + "bytes";
 }
@@ -171,10 +179,14 @@ Result<std::unique_ptr<Engine>> Engine::Create(Config config, Deps deps) {
       ParsedChild pch;
       pch.cfg = &ch;
       auto esp = ParseProposals(ch.esp_proposals, true);
-      if (!esp) return Fail(Errc::kConfig, where + "child '" + ch.name + "': " + esp.error().message);
+      if (!esp)
+        return Fail(Errc::kConfig, where + "child '" + ch.name + "': " + esp.error().message);
       pch.esp = std::move(*esp);
       for (const auto& t : pch.esp.front().transforms)
-        if (t.type == uint8_t(TransformType::kDh)) { pch.pfs = static_cast<DhGroup>(t.id); break; }
+        if (t.type == uint8_t(TransformType::kDh)) {
+          pch.pfs = static_cast<DhGroup>(t.id);
+          break;
+        }
       for (const auto* list : {&ch.local_ts, &ch.remote_ts})
         if (auto ts = ParseTsList(*list, 0); !ts)
           return Fail(Errc::kConfig, where + "child '" + ch.name + "': " + ts.error().message);
@@ -220,7 +232,8 @@ Status Engine::Initiate(std::string_view child, bool new_ike_sa) {
       }
     }
     if (c.remote_addr == 0)
-      return Fail(Errc::kConfig, "connection '" + c.cfg->name + "' has no remote address to initiate to");
+      return Fail(Errc::kConfig,
+                  "connection '" + c.cfg->name + "' has no remote address to initiate to");
     Endpoint local{c.local_addr, c.cfg->local_port}, remote{c.remote_addr, c.cfg->remote_port};
     auto sa = std::make_unique<IkeSa>(*in_, c, true, local, remote);
     sa->set_initial_contact(!new_ike_sa);
@@ -263,7 +276,8 @@ Status Engine::OnPeerDead(std::string_view connection) {
       found = true;
     }
   Sweep();
-  if (!found) return Fail(Errc::kNotFound, "no IKE SA for connection '" + std::string(connection) + "'");
+  if (!found)
+    return Fail(Errc::kNotFound, "no IKE SA for connection '" + std::string(connection) + "'");
   return {};
 }
 
@@ -279,8 +293,10 @@ Status Engine::RekeyIke(std::string_view connection) {
 
 void Engine::Shutdown() {
   for (auto& [spi, sa] : sas_) {
-    if (sa->state() == IkeSa::State::kEstablished) sa->QueueDeleteIke();
-    else sa->Kill(DownReason::kDeleted);
+    if (sa->state() == IkeSa::State::kEstablished)
+      sa->QueueDeleteIke();
+    else
+      sa->Kill(DownReason::kDeleted);
   }
   Sweep();
 }
@@ -338,8 +354,9 @@ void Engine::HandleInitRequest(const Datagram& d, const Message& msg) {
   }
   auto reply = [&](uint16_t type, std::vector<uint8_t> data) {
     Message r;
-    r.header = {h.spi_i, 0, PayloadType::kNone, kIkeVersion2, ExchangeType::kIkeSaInit,
-                kFlagResponse, 0, 0};
+    r.header = {
+        h.spi_i, 0, PayloadType::kNone, kIkeVersion2, ExchangeType::kIkeSaInit, kFlagResponse,
+        0,       0};
     r.AddNotify(type, std::move(data));
     stats_.tx++;
     in_->deps.sender->Send(Datagram{d.local, d.remote, SerializeMessage(r), DatagramKind::kIke});
@@ -373,7 +390,8 @@ void Engine::HandleInitRequest(const Datagram& d, const Message& msg) {
                                    (diag.empty() ? "no connection for this address pair" : diag));
     return reply(notify::kNoProposalChosen, {});
   }
-  // COOKIE (2.6) once too many SAs are half-open: Cookie = 0x0000 | SHA-1(Ni | IPi | SPIi | secret).
+  // COOKIE (2.6) once too many SAs are half-open: Cookie = 0x0000 | SHA-1(Ni | IPi | SPIi |
+  // secret).
   int half_open = 0;
   for (const auto& [spi, s] : sas_) half_open += s->state() == IkeSa::State::kInitDone;
   if (half_open >= in_->cfg.cookie_threshold) {

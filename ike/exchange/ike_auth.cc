@@ -14,11 +14,16 @@ bool IdMatches(const std::string& configured, const std::string& actual) {
 
 std::string MethodName(uint8_t m) {
   switch (m) {
-    case kAuthPsk: return "psk (2)";
-    case kAuthRsaSig: return "RSA signature (1)";
-    case kAuthEcdsa256: return "ECDSA-256 (9)";
-    case kAuthEcdsa384: return "ECDSA-384 (10)";
-    case kAuthDigitalSignature: return "digital signature (14)";
+    case kAuthPsk:
+      return "psk (2)";
+    case kAuthRsaSig:
+      return "RSA signature (1)";
+    case kAuthEcdsa256:
+      return "ECDSA-256 (9)";
+    case kAuthEcdsa384:
+      return "ECDSA-384 (10)";
+    case kAuthDigitalSignature:
+      return "digital signature (14)";
   }
   return "method " + std::to_string(m);
 }
@@ -30,8 +35,8 @@ std::string IkeSa::OurIdString() const { return IdToString(conn_.local_id); }
 Result<util::SecretBytes> IkeSa::ComputeAuth(bool for_initiator, const IdPayload& id) {
   const Secret* s = ctx_.FindPsk(OurIdString(), peer_id_);
   if (s == nullptr)
-    return util::Fail(Errc::kAuthFailed, "no PSK configured for '" + OurIdString() + "' - '" +
-                                             peer_id_ + "'");
+    return util::Fail(Errc::kAuthFailed,
+                      "no PSK configured for '" + OurIdString() + "' - '" + peer_id_ + "'");
   std::span<const uint8_t> psk(reinterpret_cast<const uint8_t*>(s->secret.data()),
                                s->secret.size());
   const auto& real = for_initiator ? init_request_ : init_response_;
@@ -61,8 +66,9 @@ Status IkeSa::VerifyAuth(bool peer_is_initiator, const IdPayload& id, const Auth
   const bool want_psk = conn_.cfg->remote.auth == AuthMethod::kPsk;
   const uint8_t want = want_psk ? kAuthPsk : kAuthDigitalSignature;
   if (auth.method != want)
-    return util::Fail(Errc::kAuthFailed, "auth method mismatch: peer uses " + MethodName(auth.method) +
-                                             ", connection '" + conn_.cfg->name + "' expects " +
+    return util::Fail(Errc::kAuthFailed, "auth method mismatch: peer uses " +
+                                             MethodName(auth.method) + ", connection '" +
+                                             conn_.cfg->name + "' expects " +
                                              (want_psk ? "psk" : "pubkey (RFC 7427 signature)"));
   if (want_psk) {
     auto expect = ComputeAuth(peer_is_initiator, id);
@@ -79,8 +85,8 @@ Status IkeSa::VerifyAuth(bool peer_is_initiator, const IdPayload& id, const Auth
   auto x = conn_.trust->Verify(cert->data);
   if (!x) return tl::unexpected(x.error());
   if (auto ok = CheckIdentity(x->get(), id.id_type, id.data); !ok)
-    return util::Fail(Errc::kAuthFailed, "identity mismatch: peer ID '" + peer_id_ + "': " +
-                                             ok.error().message);
+    return util::Fail(Errc::kAuthFailed,
+                      "identity mismatch: peer ID '" + peer_id_ + "': " + ok.error().message);
   const auto& real = peer_is_initiator ? init_request_ : init_response_;
   const auto& nonce = peer_is_initiator ? nr_ : ni_;
   const auto& sk_p = peer_is_initiator ? keys_.sk_pi : keys_.sk_pr;
@@ -92,7 +98,8 @@ Status IkeSa::VerifyAuth(bool peer_is_initiator, const IdPayload& id, const Auth
 void IkeSa::SendAuthRequest() {
   Message m = NewMessage(ExchangeType::kIkeAuth, false, send_id_);
   m.Add(PayloadType::kIdi, conn_.local_id);
-  if (conn_.cred) m.Add(PayloadType::kCert, CertPayload{kCertX509Signature, conn_.cred->cert_der()});
+  if (conn_.cred)
+    m.Add(PayloadType::kCert, CertPayload{kCertX509Signature, conn_.cred->cert_der()});
   if (conn_.trust)
     m.Add(PayloadType::kCertReq, CertPayload{kCertX509Signature, conn_.trust->CaKeyHash()});
   if (initial_contact_) m.AddNotify(notify::kInitialContact);

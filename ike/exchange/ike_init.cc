@@ -59,8 +59,8 @@ Status IkeSa::SetupIkeKeys(std::span<const uint8_t> g_ir, const Prf* old_prf,
   auto prf = Prf::Create(alg_.prf);
   if (!prf) return tl::unexpected(prf.error());
   prf_.emplace(std::move(*prf));
-  auto seed = old_prf ? RekeySkeyseed(*old_prf, old_sk_d, g_ir, ni_, nr_)
-                      : Skeyseed(*prf_, ni_, nr_, g_ir);
+  auto seed =
+      old_prf ? RekeySkeyseed(*old_prf, old_sk_d, g_ir, ni_, nr_) : Skeyseed(*prf_, ni_, nr_, g_ir);
   if (!seed) return tl::unexpected(seed.error());
   const size_t el = SkCipher::EncrKeySize(alg_.encr, alg_.encr_bits);
   const size_t il = SkCipher::IntegKeySize(alg_.integ);
@@ -82,8 +82,8 @@ Message IkeSa::BuildInitRequest() {
   Message m = NewMessage(ExchangeType::kIkeSaInit, false, 0);
   if (!cookie_.empty()) m.AddNotify(notify::kCookie, cookie_);
   m.Add(PayloadType::kSa, ToWire(conn_.ike, {}));
-  m.Add(PayloadType::kKe, KePayload{uint16_t(dh_->group()),
-                                    {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
+  m.Add(PayloadType::kKe,
+        KePayload{uint16_t(dh_->group()), {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
   m.Add(PayloadType::kNonce, NoncePayload{ni_});
   AddNatNotifies(m, spi_i_, 0);
   if (conn_.certs()) m.AddNotify(notify::kSignatureHashAlgorithms, {0, 2, 0, 3, 0, 4});
@@ -95,7 +95,10 @@ void IkeSa::StartInitiator(const ParsedChild* child) {
   ni_ = ctx_.Nonce();
   DhGroup group = DhGroup::kNone;
   for (const auto& t : conn_.ike.front().transforms)
-    if (t.type == uint8_t(TransformType::kDh)) { group = static_cast<DhGroup>(t.id); break; }
+    if (t.type == uint8_t(TransformType::kDh)) {
+      group = static_cast<DhGroup>(t.id);
+      break;
+    }
   auto dh = DhKey::Generate(group, ctx_.random());
   if (!dh) return Abort("DH key generation failed: " + dh.error().message);
   dh_.emplace(std::move(*dh));
@@ -125,7 +128,8 @@ void IkeSa::ProcessInitResponse(const Datagram& d, const Message& msg,
         }
     const std::string wname = TransformName(TransformType::kDh, want, 0);
     if (!offered || want == uint16_t(dh_->group()))
-      return Abort("peer asks for DH group " + wname + " (INVALID_KE_PAYLOAD), which we do not offer");
+      return Abort("peer asks for DH group " + wname +
+                   " (INVALID_KE_PAYLOAD), which we do not offer");
     Log(LogLevel::kInfo, "peer prefers DH group " + wname + " over " +
                              TransformName(TransformType::kDh, uint16_t(dh_->group()), 0) +
                              " (INVALID_KE_PAYLOAD), retrying");
@@ -138,7 +142,7 @@ void IkeSa::ProcessInitResponse(const Datagram& d, const Message& msg,
     std::string ours;
     for (const auto& s : conn_.ike) ours += (ours.empty() ? "" : ",") + s.text;
     return Abort("IKE_SA_INIT failed: peer answered N(" + NotifyName(e->type) + ")" +
-                (e->type == notify::kNoProposalChosen ? " to our proposals {" + ours + "}" : ""));
+                 (e->type == notify::kNoProposalChosen ? " to our proposals {" + ours + "}" : ""));
   }
   const auto* sa = msg.Find<SaPayload>(PayloadType::kSa);
   const auto* ke = msg.Find<KePayload>(PayloadType::kKe);
@@ -150,7 +154,8 @@ void IkeSa::ProcessInitResponse(const Datagram& d, const Message& msg,
   if (!sel) return Abort("responder chose a proposal we did not offer: " + sel.error().message);
   if (ke->group != uint16_t(sel->dh) || sel->dh != dh_->group())
     return Abort("responder's KE group " + TransformName(TransformType::kDh, ke->group, 0) +
-                " does not match the selected " + TransformName(TransformType::kDh, uint16_t(sel->dh), 0));
+                 " does not match the selected " +
+                 TransformName(TransformType::kDh, uint16_t(sel->dh), 0));
   alg_ = *sel;
   spi_r_ = msg.header.spi_r;
   nr_ = nr->data;
@@ -186,15 +191,15 @@ void IkeSa::RespondInit(const Datagram& d, const Message& req, std::span<const u
     return Abort("IKE key derivation failed: " + ok.error().message);
   Message resp = NewMessage(ExchangeType::kIkeSaInit, true, 0);
   resp.Add(PayloadType::kSa, SaPayload{{ToWire(sel, {})}});
-  resp.Add(PayloadType::kKe, KePayload{uint16_t(sel.dh),
-                                       {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
+  resp.Add(PayloadType::kKe,
+           KePayload{uint16_t(sel.dh), {dh_->PublicValue().begin(), dh_->PublicValue().end()}});
   resp.Add(PayloadType::kNonce, NoncePayload{nr_});
   AddNatNotifies(resp, spi_i_, spi_r_);
   if (conn_.trust)
     resp.Add(PayloadType::kCertReq, CertPayload{kCertX509Signature, conn_.trust->CaKeyHash()});
   if (conn_.certs()) resp.AddNotify(notify::kSignatureHashAlgorithms, {0, 2, 0, 3, 0, 4});
-  Log(LogLevel::kInfo, "responding to IKE_SA_INIT from " + d.remote.ToString() + ", selected " +
-                           sel.ToString());
+  Log(LogLevel::kInfo,
+      "responding to IKE_SA_INIT from " + d.remote.ToString() + ", selected " + sel.ToString());
   SendResponse(d, std::move(resp));
   init_response_ = last_response_;
 }

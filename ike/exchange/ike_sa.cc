@@ -15,8 +15,10 @@ IkeSa::IkeSa(Engine::Internal& ctx, const ParsedConn& conn, bool initiator, Endp
       local_(local),
       remote_(remote) {
   created_ = last_rx_ = ctx_.Now();
-  if (initiator_) spi_i_ = ctx_.NewIkeSpi();
-  else spi_r_ = ctx_.NewIkeSpi();
+  if (initiator_)
+    spi_i_ = ctx_.NewIkeSpi();
+  else
+    spi_r_ = ctx_.NewIkeSpi();
 }
 
 IkeSa::~IkeSa() = default;
@@ -31,8 +33,15 @@ std::string IkeSa::Tag() const {
 void IkeSa::Log(LogLevel level, const std::string& line) const { ctx_.Log(level, Tag() + line); }
 
 IkeSaInfo IkeSa::Info() const {
-  IkeSaInfo info{conn_.cfg->name, spi_i_, spi_r_, initiator_, state_ == State::kEstablished,
-                 local_, remote_, prf_ ? alg_.ToString() : "", {}};
+  IkeSaInfo info{conn_.cfg->name,
+                 spi_i_,
+                 spi_r_,
+                 initiator_,
+                 state_ == State::kEstablished,
+                 local_,
+                 remote_,
+                 prf_ ? alg_.ToString() : "",
+                 {}};
   for (const auto& c : children_) info.children.push_back(c.Id(conn_));
   return info;
 }
@@ -68,8 +77,8 @@ Message IkeSa::NewMessage(ExchangeType ex, bool response, uint32_t msg_id) const
   m.header.spi_i = spi_i_;
   m.header.spi_r = spi_r_;
   m.header.exchange = ex;
-  m.header.flags = static_cast<uint8_t>((initiator_ ? kFlagInitiator : 0) |
-                                        (response ? kFlagResponse : 0));
+  m.header.flags =
+      static_cast<uint8_t>((initiator_ ? kFlagInitiator : 0) | (response ? kFlagResponse : 0));
   m.header.message_id = msg_id;
   return m;
 }
@@ -122,7 +131,8 @@ void IkeSa::OnDatagram(const Datagram& d, std::span<const uint8_t> bytes, Messag
       return;
     }
     if (h.exchange != ExchangeType::kIkeSaInit) {
-      if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) return DropUndecryptable(ok.error());
+      if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok)
+        return DropUndecryptable(ok.error());
     }
     last_rx_ = ctx_.Now();
     Log(LogLevel::kDebug, "received " + msg.Summary() + " from " + d.remote.ToString());
@@ -141,7 +151,8 @@ void IkeSa::OnDatagram(const Datagram& d, std::span<const uint8_t> bytes, Messag
       return;
     }
     if (!in_cipher_) return;
-    if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok) return DropUndecryptable(ok.error());
+    if (auto ok = DecryptMessage(bytes, *in_cipher_, msg); !ok)
+      return DropUndecryptable(ok.error());
     last_rx_ = ctx_.Now();
     Log(LogLevel::kDebug, "received " + msg.Summary() + " from " + d.remote.ToString());
     HandleRequest(d, msg);
@@ -156,8 +167,7 @@ void IkeSa::DropUndecryptable(const Error& e) {
     Log(LogLevel::kWarn, "dropping message: " + e.message + " (" + std::to_string(n) + " so far)");
 }
 
-void IkeSa::HandleResponse(const Datagram& d, const Message& msg,
-                           std::span<const uint8_t> bytes) {
+void IkeSa::HandleResponse(const Datagram& d, const Message& msg, std::span<const uint8_t> bytes) {
   if (msg.header.exchange == ExchangeType::kIkeSaInit) {
     pending_.reset();
     ProcessInitResponse(d, msg, bytes);
@@ -166,10 +176,17 @@ void IkeSa::HandleResponse(const Datagram& d, const Message& msg,
   send_id_++;
   // The handlers read *pending_ (the request's state) and never send a new request.
   switch (msg.header.exchange) {
-    case ExchangeType::kIkeAuth: ProcessAuthResponse(msg); break;
-    case ExchangeType::kCreateChildSa: ProcessCreateChildResponse(msg); break;
-    case ExchangeType::kInformational: ProcessInformationalResponse(msg); break;
-    default: break;
+    case ExchangeType::kIkeAuth:
+      ProcessAuthResponse(msg);
+      break;
+    case ExchangeType::kCreateChildSa:
+      ProcessCreateChildResponse(msg);
+      break;
+    case ExchangeType::kInformational:
+      ProcessInformationalResponse(msg);
+      break;
+    default:
+      break;
   }
   pending_.reset();
 }
@@ -187,7 +204,8 @@ void IkeSa::HandleRequest(const Datagram& d, Message& msg) {
       if (state_ != State::kInitDone && state_ != State::kInitSent)
         return ProcessInformationalRequest(d, msg);
       break;
-    default: break;
+    default:
+      break;
   }
   ctx_.stats->dropped_unexpected++;
   Log(LogLevel::kWarn, "unexpected request " + msg.Summary());
@@ -291,7 +309,8 @@ std::optional<TimePoint> IkeSa::NextTimer() const {
   }
   for (const auto& c : children_) t = std::min({t, c.rekey_at, c.expire_at});
   t = std::min(t, rekey_at_);
-  if (conn_.cfg->dpd_delay.count() > 0 && !pending_) t = std::min(t, last_rx_ + conn_.cfg->dpd_delay);
+  if (conn_.cfg->dpd_delay.count() > 0 && !pending_)
+    t = std::min(t, last_rx_ + conn_.cfg->dpd_delay);
   if (local_nat_) t = std::min(t, keepalive_at_);
   if (!tasks_.empty() && !pending_) t = ctx_.Now();
   return t;

@@ -152,8 +152,8 @@ class IkeSa {
                       std::span<const uint8_t> ni, std::span<const uint8_t> nr,
                       std::span<const uint8_t> g_ir, Child* replaces);
   void StartTask(const Task& t);
-  void ResolveRekeyCollision(uint32_t old_spi_in, uint32_t new_spi_in,
-                             std::span<const uint8_t> ni, std::span<const uint8_t> nr);
+  void ResolveRekeyCollision(uint32_t old_spi_in, uint32_t new_spi_in, std::span<const uint8_t> ni,
+                             std::span<const uint8_t> nr);
   void ProcessCreateChildRequest(const Datagram& d, Message& msg);
   void ProcessCreateChildResponse(const Message& msg);
   void ProcessInformationalRequest(const Datagram& d, Message& msg);
@@ -163,8 +163,7 @@ class IkeSa {
   Child* MutableChildByIn(uint32_t spi_in);
   void ScheduleChildTimers(Child& c);
   std::unique_ptr<IkeSa> MakeRekeyedIkeSa(uint64_t spi_i, uint64_t spi_r, const Selected& alg,
-                                          std::span<const uint8_t> ni,
-                                          std::span<const uint8_t> nr,
+                                          std::span<const uint8_t> ni, std::span<const uint8_t> nr,
                                           std::span<const uint8_t> g_ir, bool initiator);
 
   Engine::Internal& ctx_;

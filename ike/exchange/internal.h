@@ -28,7 +28,7 @@ struct ParsedConn {
   IdPayload local_id;
   std::string remote_id;  // "%any" or a configured id, compared as text
   std::vector<ParsedChild> children;
-  std::optional<Credential> cred;  // local auth = pubkey
+  std::optional<Credential> cred;   // local auth = pubkey
   std::optional<TrustStore> trust;  // remote auth = pubkey
   bool certs() const { return cred || trust; }
   const ParsedChild* FindChild(std::string_view name) const {
@@ -48,10 +48,10 @@ struct Engine::Internal {
   std::vector<ParsedConn> conns;
   std::vector<uint8_t> cookie_secret;
   uint32_t next_unique = 1;
-  std::set<uint32_t> spis_in;  // inbound ESP SPIs in use
+  std::set<uint32_t> spis_in;                   // inbound ESP SPIs in use
   std::vector<std::unique_ptr<IkeSa>> adopted;  // IKE SAs created by a rekey, added after dispatch
   EngineStats* stats = nullptr;
-  bool sweep_needed = false;  // an IKE SA died: Engine::Sweep erases it
+  bool sweep_needed = false;                // an IKE SA died: Engine::Sweep erases it
   std::function<IkeSa*(uint64_t)> find_sa;  // by our SPI, adopted ones included
 
   void Log(LogLevel level, const std::string& line) const {

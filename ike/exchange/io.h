@@ -18,8 +18,8 @@ enum class DatagramKind {
 };
 
 struct Datagram {
-  Endpoint local;   // our address and port (500 or 4500)
-  Endpoint remote;  // the peer's
+  Endpoint local;             // our address and port (500 or 4500)
+  Endpoint remote;            // the peer's
   std::vector<uint8_t> data;  // the IKE message, without the non-ESP marker
   DatagramKind kind = DatagramKind::kIke;
 };

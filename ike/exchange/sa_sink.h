@@ -26,13 +26,13 @@ struct ChildSa {
   uint16_t encr = 0;      // kEncrAesGcm16
   uint16_t key_bits = 0;  // 128 or 256
   uint8_t icv_len = 16;
-  util::SecretBytes key_in, key_out;    // AES keys, inbound / outbound
-  util::SecretBytes salt_in, salt_out;  // 4-byte GCM salts (RFC 4106 8.1)
+  util::SecretBytes key_in, key_out;         // AES keys, inbound / outbound
+  util::SecretBytes salt_in, salt_out;       // 4-byte GCM salts (RFC 4106 8.1)
   std::vector<TsRange> local_ts, remote_ts;  // negotiated (narrowed) selectors
   Mode mode = Mode::kTunnel;
   bool esn = false;
-  Endpoint local, remote;  // tunnel endpoints; ports 4500 when encap
-  bool encap = false;      // UDP-encapsulated ESP (RFC 3948)
+  Endpoint local, remote;                                 // tunnel endpoints; ports 4500 when encap
+  bool encap = false;                                     // UDP-encapsulated ESP (RFC 3948)
   std::chrono::milliseconds rekey_time{0}, life_time{0};  // soft / hard, from now
 };
 

@@ -63,8 +63,8 @@ void IkeSa::StartTask(const Task& t) {
       Message m = NewMessage(ExchangeType::kCreateChildSa, false, send_id_);
       m.AddNotify(notify::kRekeySa, {}, kProtoEsp, Spi32(c->spi_in));
       AddChildRequestPayloads(m, *c->cfg, p, false, c);
-      Log(LogLevel::kInfo, "rekeying CHILD_SA " + c->cfg->cfg->name + "{" +
-                               std::to_string(c->unique_id) + "}");
+      Log(LogLevel::kInfo,
+          "rekeying CHILD_SA " + c->cfg->cfg->name + "{" + std::to_string(c->unique_id) + "}");
       return SendRequest(std::move(p), std::move(m));
     }
     case Task::Kind::kDeleteChild: {
@@ -84,8 +84,8 @@ void IkeSa::StartTask(const Task& t) {
       Message m = NewMessage(ExchangeType::kCreateChildSa, false, send_id_);
       m.Add(PayloadType::kSa, ToWire(conn_.ike, Spi64(p.new_ike_spi)));
       m.Add(PayloadType::kNonce, NoncePayload{p.nonce});
-      m.Add(PayloadType::kKe, KePayload{uint16_t(alg_.dh),
-                                        {dh->PublicValue().begin(), dh->PublicValue().end()}});
+      m.Add(PayloadType::kKe,
+            KePayload{uint16_t(alg_.dh), {dh->PublicValue().begin(), dh->PublicValue().end()}});
       p.dh.emplace(std::move(*dh));
       Log(LogLevel::kInfo, "rekeying IKE_SA");
       return SendRequest(std::move(p), std::move(m));
@@ -147,7 +147,7 @@ void IkeSa::ProcessCreateChildResponse(const Message& msg) {
       // 2.8.2: the new IKE SA created with the lowest nonce is redundant; its initiator deletes
       // it. The winner moves the children into its new SA and deletes the old one.
       auto ours = NonceLess(p.nonce, nr->data) ? std::span<const uint8_t>(p.nonce)
-                                                : std::span<const uint8_t>(nr->data);
+                                               : std::span<const uint8_t>(nr->data);
       const bool we_lost = NonceLess(ours, ike_collision_->second);
       IkeSa* theirs = ctx_.find_sa(ike_collision_->first);
       ike_collision_.reset();
@@ -220,7 +220,8 @@ void IkeSa::ProcessCreateChildResponse(const Message& msg) {
       g_ir = std::move(*s);
     }
   }
-  std::span<const uint8_t> nr_data = nr ? std::span<const uint8_t>(nr->data) : std::span<const uint8_t>();
+  std::span<const uint8_t> nr_data =
+      nr ? std::span<const uint8_t>(nr->data) : std::span<const uint8_t>();
   std::span<const uint8_t> gir = g_ir ? g_ir->span() : std::span<const uint8_t>();
   if (p.task.kind == Task::Kind::kCreateChild) {
     ProcessChildResponse(msg, p, p.nonce, nr_data, gir, false, nullptr);
@@ -295,13 +296,14 @@ void IkeSa::ProcessCreateChildRequest(const Datagram& d, Message& msg) {
       return SendResponse(d, std::move(resp));
     }
     if (collision) {
-      auto m = NonceLess(ni->data, nr) ? std::span<const uint8_t>(ni->data) : std::span<const uint8_t>(nr);
+      auto m = NonceLess(ni->data, nr) ? std::span<const uint8_t>(ni->data)
+                                       : std::span<const uint8_t>(nr);
       ike_collision_.emplace(new_spi_r, std::vector<uint8_t>(m.begin(), m.end()));
     }
     resp.Add(PayloadType::kSa, SaPayload{{ToWire(*sel, Spi64(new_spi_r))}});
     resp.Add(PayloadType::kNonce, NoncePayload{nr});
-    resp.Add(PayloadType::kKe, KePayload{uint16_t(sel->dh),
-                                         {dh->PublicValue().begin(), dh->PublicValue().end()}});
+    resp.Add(PayloadType::kKe,
+             KePayload{uint16_t(sel->dh), {dh->PublicValue().begin(), dh->PublicValue().end()}});
     SendResponse(d, std::move(resp));
     ctx_.adopted.push_back(std::move(n));
     return;
@@ -362,14 +364,19 @@ void IkeSa::ProcessInformationalRequest(const Datagram& d, Message& msg) {
 void IkeSa::ProcessInformationalResponse(const Message& msg) {
   const Pending& p = *pending_;
   switch (p.task.kind) {
-    case Task::Kind::kDeleteChild: RemoveChild(p.task.spi_in, DownReason::kDeleted); break;
-    case Task::Kind::kDeleteIke: Kill(DownReason::kDeleted); break;
-    default: break;  // DPD: the answer itself is the proof of life
+    case Task::Kind::kDeleteChild:
+      RemoveChild(p.task.spi_in, DownReason::kDeleted);
+      break;
+    case Task::Kind::kDeleteIke:
+      Kill(DownReason::kDeleted);
+      break;
+    default:
+      break;  // DPD: the answer itself is the proof of life
   }
 }
 
-std::unique_ptr<IkeSa> IkeSa::MakeRekeyedIkeSa(uint64_t spi_i, uint64_t spi_r,
-                                               const Selected& alg, std::span<const uint8_t> ni,
+std::unique_ptr<IkeSa> IkeSa::MakeRekeyedIkeSa(uint64_t spi_i, uint64_t spi_r, const Selected& alg,
+                                               std::span<const uint8_t> ni,
                                                std::span<const uint8_t> nr,
                                                std::span<const uint8_t> g_ir, bool initiator) {
   auto n = std::make_unique<IkeSa>(ctx_, conn_, initiator, local_, remote_);

@@ -25,8 +25,8 @@ Result<util::SecretBytes> Skeyseed(const Prf& prf, std::span<const uint8_t> ni,
 }
 
 Result<util::SecretBytes> RekeySkeyseed(const Prf& old_prf, std::span<const uint8_t> old_sk_d,
-                                        std::span<const uint8_t> g_ir,
-                                        std::span<const uint8_t> ni, std::span<const uint8_t> nr) {
+                                        std::span<const uint8_t> g_ir, std::span<const uint8_t> ni,
+                                        std::span<const uint8_t> nr) {
   std::span<const uint8_t> parts[] = {g_ir, ni, nr};
   return old_prf.Compute(old_sk_d, parts);
 }
@@ -92,8 +92,8 @@ Result<util::SecretBytes> PskAuth(const Prf& prf, std::span<const uint8_t> psk,
   static constexpr std::string_view kPad = "Key Pad for IKEv2";
   auto octets = SignedOctets(prf, real_message, peer_nonce, sk_p, id_body);
   if (!octets) return tl::unexpected(octets.error());
-  auto inner = prf.Compute(psk, std::span(reinterpret_cast<const uint8_t*>(kPad.data()),
-                                          kPad.size()));
+  auto inner =
+      prf.Compute(psk, std::span(reinterpret_cast<const uint8_t*>(kPad.data()), kPad.size()));
   if (!inner) return inner;
   return prf.Compute(inner->span(), *octets);
 }

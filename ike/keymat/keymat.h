@@ -26,8 +26,8 @@ Result<util::SecretBytes> Skeyseed(const Prf& prf, std::span<const uint8_t> ni,
                                    std::span<const uint8_t> nr, std::span<const uint8_t> g_ir);
 // SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF (2.18).
 Result<util::SecretBytes> RekeySkeyseed(const Prf& old_prf, std::span<const uint8_t> old_sk_d,
-                                        std::span<const uint8_t> g_ir,
-                                        std::span<const uint8_t> ni, std::span<const uint8_t> nr);
+                                        std::span<const uint8_t> g_ir, std::span<const uint8_t> ni,
+                                        std::span<const uint8_t> nr);
 // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
 Result<IkeKeys> DeriveIkeKeys(const Prf& prf, std::span<const uint8_t> skeyseed,
                               std::span<const uint8_t> ni, std::span<const uint8_t> nr,

@@ -1,10 +1,10 @@
 // Table-driven codec for RFC 7296 payloads. Every parse function receives the payload body
 // (generic header stripped, length already checked against the row's minimum) and reads it
 // through Reader, which checks each length before reading.
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <array>
-
-#include <openssl/crypto.h>
 
 #include "hw/util/endian.h"
 #include "ike/crypto/sk_cipher.h"
@@ -19,14 +19,26 @@ class Reader {
   bool Has(size_t n) const { return b_.size() - pos_ >= n; }
   size_t left() const { return b_.size() - pos_; }
   uint8_t U8() { return b_[pos_++]; }
-  uint16_t U16() { uint16_t v = util::LoadBe16(&b_[pos_]); pos_ += 2; return v; }
-  uint32_t U32() { uint32_t v = util::LoadBe32(&b_[pos_]); pos_ += 4; return v; }
+  uint16_t U16() {
+    uint16_t v = util::LoadBe16(&b_[pos_]);
+    pos_ += 2;
+    return v;
+  }
+  uint32_t U32() {
+    uint32_t v = util::LoadBe32(&b_[pos_]);
+    pos_ += 4;
+    return v;
+  }
   std::vector<uint8_t> Bytes(size_t n) {
     std::vector<uint8_t> v(b_.begin() + pos_, b_.begin() + pos_ + n);
     pos_ += n;
     return v;
   }
-  std::span<const uint8_t> Span(size_t n) { auto s = b_.subspan(pos_, n); pos_ += n; return s; }
+  std::span<const uint8_t> Span(size_t n) {
+    auto s = b_.subspan(pos_, n);
+    pos_ += n;
+    return s;
+  }
   std::vector<uint8_t> Rest() { return Bytes(left()); }
 
  private:
@@ -38,8 +50,16 @@ class Writer {
  public:
   explicit Writer(std::vector<uint8_t>& out) : out_(out) {}
   void U8(uint8_t v) { out_.push_back(v); }
-  void U16(uint16_t v) { uint8_t b[2]; util::StoreBe16(b, v); out_.insert(out_.end(), b, b + 2); }
-  void U32(uint32_t v) { uint8_t b[4]; util::StoreBe32(b, v); out_.insert(out_.end(), b, b + 4); }
+  void U16(uint16_t v) {
+    uint8_t b[2];
+    util::StoreBe16(b, v);
+    out_.insert(out_.end(), b, b + 2);
+  }
+  void U32(uint32_t v) {
+    uint8_t b[4];
+    util::StoreBe32(b, v);
+    out_.insert(out_.end(), b, b + 4);
+  }
   void Bytes(std::span<const uint8_t> v) { out_.insert(out_.end(), v.begin(), v.end()); }
   size_t pos() const { return out_.size(); }
   void PatchU16(size_t at, uint16_t v) { util::StoreBe16(&out_[at], v); }
@@ -62,8 +82,8 @@ Result<PayloadBody> ParseSa(Reader& r) {
     if (more != 0 && more != 2) return tl::unexpected(Malformed("SA: bad last-proposal flag"));
     last = more == 0;
     if (plen < 8 || !r.Has(plen - 4))
-      return tl::unexpected(Malformed("SA: proposal length " + std::to_string(plen) +
-                                      " exceeds the payload"));
+      return tl::unexpected(
+          Malformed("SA: proposal length " + std::to_string(plen) + " exceeds the payload"));
     Reader pr(r.Span(plen - 4));
     Proposal p;
     p.number = pr.U8();
@@ -91,8 +111,10 @@ Result<PayloadBody> ParseSa(Reader& r) {
         uint16_t at = tr.U16();
         uint16_t av = tr.U16();
         if (at & 0x8000) {
-          if ((at & 0x7fff) == 14) t.key_bits = av;
-          else t.unknown_attr = true;
+          if ((at & 0x7fff) == 14)
+            t.key_bits = av;
+          else
+            t.unknown_attr = true;
         } else {  // TLV
           if (!tr.Has(av)) return tl::unexpected(Malformed("SA: attribute exceeds transform"));
           tr.Span(av);
@@ -181,14 +203,18 @@ void WriteCert(const PayloadBody& b, Writer& w) {
 Result<PayloadBody> ParseAuth(Reader& r) {
   AuthPayload a;
   a.method = r.U8();
-  r.U8(); r.U8(); r.U8();
+  r.U8();
+  r.U8();
+  r.U8();
   a.data = r.Rest();
   return a;
 }
 void WriteAuth(const PayloadBody& b, Writer& w) {
   const auto& a = std::get<AuthPayload>(b);
   w.U8(a.method);
-  w.U8(0); w.U8(0); w.U8(0);
+  w.U8(0);
+  w.U8(0);
+  w.U8(0);
   w.Bytes(a.data);
 }
 
@@ -248,7 +274,9 @@ void WriteVendor(const PayloadBody& b, Writer& w) { w.Bytes(std::get<VendorPaylo
 Result<PayloadBody> ParseTs(Reader& r) {
   TsPayload ts;
   uint8_t n = r.U8();
-  r.U8(); r.U8(); r.U8();
+  r.U8();
+  r.U8();
+  r.U8();
   if (n == 0) return tl::unexpected(Malformed("TS: zero traffic selectors"));
   for (int i = 0; i < n; ++i) {
     if (!r.Has(8)) return tl::unexpected(Malformed("TS: truncated selector"));
@@ -273,7 +301,9 @@ Result<PayloadBody> ParseTs(Reader& r) {
 void WriteTs(const PayloadBody& b, Writer& w) {
   const auto& ts = std::get<TsPayload>(b);
   w.U8(static_cast<uint8_t>(ts.selectors.size()));
-  w.U8(0); w.U8(0); w.U8(0);
+  w.U8(0);
+  w.U8(0);
+  w.U8(0);
   for (const auto& s : ts.selectors) {
     w.U8(s.ts_type);
     w.U8(s.ip_proto);
@@ -351,8 +381,8 @@ Result<std::vector<Payload>> ParseChain(PayloadType next, std::span<const uint8_
     const PayloadDesc* d = Describe(next);
     if (d == nullptr) {
       if (critical)
-        return Fail(Errc::kUnsupported, "unsupported critical payload " +
-                                            std::to_string(static_cast<int>(next)));
+        return Fail(Errc::kUnsupported,
+                    "unsupported critical payload " + std::to_string(static_cast<int>(next)));
       p.body = RawPayload{{body.begin(), body.end()}};
     } else {
       if (body.size() < d->min_body)
@@ -369,8 +399,8 @@ Result<std::vector<Payload>> ParseChain(PayloadType next, std::span<const uint8_
     next = following;
   }
   if (pos != bytes.size())
-    return Fail(Errc::kMalformed, std::to_string(bytes.size() - pos) +
-                                      " bytes after the last payload");
+    return Fail(Errc::kMalformed,
+                std::to_string(bytes.size() - pos) + " bytes after the last payload");
   return out;
 }
 
@@ -390,8 +420,8 @@ std::string PayloadName(PayloadType type) {
 
 Result<Header> ParseHeader(std::span<const uint8_t> b) {
   if (b.size() < kHeaderSize)
-    return Fail(Errc::kMalformed, "message of " + std::to_string(b.size()) +
-                                      " bytes is shorter than the IKE header");
+    return Fail(Errc::kMalformed,
+                "message of " + std::to_string(b.size()) + " bytes is shorter than the IKE header");
   Header h;
   h.spi_i = util::LoadBe64(&b[0]);
   h.spi_r = util::LoadBe64(&b[8]);
@@ -404,8 +434,8 @@ Result<Header> ParseHeader(std::span<const uint8_t> b) {
   if (h.version >> 4 != 2)
     return Fail(Errc::kUnsupported, "IKE major version " + std::to_string(h.version >> 4));
   if (h.length != b.size())
-    return Fail(Errc::kMalformed, "header length " + std::to_string(h.length) + " but datagram has " +
-                                      std::to_string(b.size()) + " bytes");
+    return Fail(Errc::kMalformed, "header length " + std::to_string(h.length) +
+                                      " but datagram has " + std::to_string(b.size()) + " bytes");
   return h;
 }
 

@@ -98,8 +98,8 @@ std::string ExchangeName(ExchangeType type);
 struct Transform {
   uint8_t type = 0;  // TransformType
   uint16_t id = 0;
-  uint16_t key_bits = 0;       // Key Length attribute, 0 if absent
-  bool unknown_attr = false;   // an attribute we do not understand: ignore the transform
+  uint16_t key_bits = 0;      // Key Length attribute, 0 if absent
+  bool unknown_attr = false;  // an attribute we do not understand: ignore the transform
   bool operator==(const Transform&) const = default;
 };
 
@@ -203,7 +203,7 @@ struct TsPayload {
 // The SK payload as parsed from the wire: still encrypted.
 struct EncryptedPayload {
   PayloadType inner_first = PayloadType::kNone;
-  size_t header_offset = 0;  // offset of the SK generic header in the message (AAD ends +4)
+  size_t header_offset = 0;   // offset of the SK generic header in the message (AAD ends +4)
   std::vector<uint8_t> body;  // IV || ciphertext || ICV
   bool operator==(const EncryptedPayload&) const = default;
 };
@@ -252,7 +252,9 @@ struct Message {
   std::vector<const NotifyPayload*> Notifies() const;
   // The first error notify, if any.
   const NotifyPayload* FirstError() const;
-  void Add(PayloadType type, PayloadBody body) { payloads.push_back({type, false, std::move(body)}); }
+  void Add(PayloadType type, PayloadBody body) {
+    payloads.push_back({type, false, std::move(body)});
+  }
   void AddNotify(uint16_t type, std::vector<uint8_t> data = {}, uint8_t protocol = 0,
                  std::vector<uint8_t> spi = {});
   // "SA KE No N(NATD_S_IP) ..." for logs.

@@ -61,8 +61,8 @@ void UdpTransport::Send(const Datagram& d) {
   to.sin_family = AF_INET;
   to.sin_port = htons(d.remote.port);
   to.sin_addr.s_addr = htonl(d.remote.addr);
-  if (sendto(natt ? fd_natt_ : fd_ike_, buf.data(), buf.size(), 0,
-             reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
+  if (sendto(natt ? fd_natt_ : fd_ike_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&to),
+             sizeof(to)) < 0)
     send_errors_++;
 }
 

@@ -87,8 +87,10 @@ TEST_F(CertTest, UntrustedCertificate) {
   ASSERT_TRUE(t.Create(ca, cb));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("peer certificate '/CN=a.example' does not verify against CA '/CN=rogue'"));
-  EXPECT_TRUE(t.a.Logged("peer rejected our authentication (AUTHENTICATION_FAILED): check the certificate"));
+  EXPECT_TRUE(
+      t.b.Logged("peer certificate '/CN=a.example' does not verify against CA '/CN=rogue'"));
+  EXPECT_TRUE(t.a.Logged(
+      "peer rejected our authentication (AUTHENTICATION_FAILED): check the certificate"));
   EXPECT_TRUE(t.a.sink.Installed().empty());
 }
 
@@ -100,8 +102,9 @@ TEST_F(CertTest, IdentityNotInCertificate) {
   ASSERT_TRUE(t.Create(ca, cb));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("identity mismatch: peer ID 'c.example': peer identity is not in its "
-                         "certificate '/CN=a.example'"));
+  EXPECT_TRUE(
+      t.b.Logged("identity mismatch: peer ID 'c.example': peer identity is not in its "
+                 "certificate '/CN=a.example'"));
 }
 
 TEST_F(CertTest, AuthMethodMismatch) {
@@ -112,8 +115,9 @@ TEST_F(CertTest, AuthMethodMismatch) {
   ASSERT_TRUE(t.Create(ca, cb));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("auth method mismatch: peer uses psk (2), connection 'peer' expects "
-                         "pubkey (RFC 7427 signature)"));
+  EXPECT_TRUE(
+      t.b.Logged("auth method mismatch: peer uses psk (2), connection 'peer' expects "
+                 "pubkey (RFC 7427 signature)"));
 }
 
 TEST_F(CertTest, BadKeyFileIsAConfigError) {

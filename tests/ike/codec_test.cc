@@ -12,13 +12,19 @@ namespace {
 
 Message RichMessage() {
   Message m;
-  m.header = {0x0102030405060708ull, 0x1112131415161718ull, PayloadType::kNone, kIkeVersion2,
-              ExchangeType::kIkeAuth, kFlagInitiator, 7, 0};
+  m.header = {0x0102030405060708ull,
+              0x1112131415161718ull,
+              PayloadType::kNone,
+              kIkeVersion2,
+              ExchangeType::kIkeAuth,
+              kFlagInitiator,
+              7,
+              0};
   SaPayload sa;
-  sa.proposals.push_back({1, kProtoIke, {}, {{1, kEncrAesGcm16, 256}, {2, kPrfHmacSha256, 0},
-                                              {4, 19, 0}}});
-  sa.proposals.push_back({2, kProtoEsp, {1, 2, 3, 4}, {{1, kEncrAesCbc, 128}, {3, 12, 0},
-                                                        {5, 0, 0}, {5, 1, 0}}});
+  sa.proposals.push_back(
+      {1, kProtoIke, {}, {{1, kEncrAesGcm16, 256}, {2, kPrfHmacSha256, 0}, {4, 19, 0}}});
+  sa.proposals.push_back(
+      {2, kProtoEsp, {1, 2, 3, 4}, {{1, kEncrAesCbc, 128}, {3, 12, 0}, {5, 0, 0}, {5, 1, 0}}});
   m.Add(PayloadType::kSa, sa);
   m.Add(PayloadType::kKe, KePayload{19, std::vector<uint8_t>(64, 0xab)});
   m.Add(PayloadType::kNonce, NoncePayload{std::vector<uint8_t>(32, 0x5a)});
@@ -32,8 +38,8 @@ Message RichMessage() {
   m.Add(PayloadType::kDelete, DeletePayload{kProtoEsp, 4, {{1, 2, 3, 4}, {5, 6, 7, 8}}});
   m.Add(PayloadType::kVendor, VendorPayload{{'v', 'i', 'd'}});
   TrafficSelector ts{kTsIpv4AddrRange, 0, 0, 65535, {10, 1, 0, 0}, {10, 1, 0, 255}};
-  TrafficSelector ts6{kTsIpv6AddrRange, 6, 80, 80, std::vector<uint8_t>(16, 0),
-                      std::vector<uint8_t>(16, 0xff)};
+  TrafficSelector ts6{
+      kTsIpv6AddrRange, 6, 80, 80, std::vector<uint8_t>(16, 0), std::vector<uint8_t>(16, 0xff)};
   m.Add(PayloadType::kTsi, TsPayload{{ts, ts6}});
   m.Add(PayloadType::kTsr, TsPayload{{ts}});
   m.Add(PayloadType::kCp, RawPayload{{1, 0, 0, 0}});
@@ -137,8 +143,8 @@ TEST(CodecTest, RejectsSpecificMalformations) {
   }
   {  // TS with a bad selector length
     Message s;
-    s.Add(PayloadType::kTsi, TsPayload{{{kTsIpv4AddrRange, 0, 0, 65535, {1, 1, 1, 1},
-                                         {2, 2, 2, 2}}}});
+    s.Add(PayloadType::kTsi,
+          TsPayload{{{kTsIpv4AddrRange, 0, 0, 65535, {1, 1, 1, 1}, {2, 2, 2, 2}}}});
     auto b = SerializeMessage(s);
     b[kHeaderSize + 4 + 4 + 3] = 17;
     EXPECT_FALSE(ParseMessage(b));

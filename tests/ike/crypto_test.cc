@@ -42,8 +42,9 @@ TEST(PrfTest, Rfc4868KnownAnswers) {
        "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
   };
   for (const auto& c : cases) {
-    for (auto [id, want] : {std::pair{kPrfHmacSha256, c.sha256}, std::pair{kPrfHmacSha384, c.sha384},
-                            std::pair{kPrfHmacSha512, c.sha512}}) {
+    for (auto [id, want] :
+         {std::pair{kPrfHmacSha256, c.sha256}, std::pair{kPrfHmacSha384, c.sha384},
+          std::pair{kPrfHmacSha512, c.sha512}}) {
       auto prf = Prf::Create(id);
       ASSERT_TRUE(prf);
       auto out = prf->Compute(c.key, c.data);
@@ -61,13 +62,16 @@ TEST(PrfTest, PrfPlusMatchesDefinition) {
   auto out = prf->PlusExpand(key, seed, 70);
   ASSERT_TRUE(out);
   // T1 = prf(K, S | 0x01), T2 = prf(K, T1 | S | 0x02), T3 = prf(K, T2 | S | 0x03).
-  auto s1 = seed; s1.push_back(1);
+  auto s1 = seed;
+  s1.push_back(1);
   auto t1 = prf->Compute(key, s1);
   std::vector<uint8_t> s2(t1->span().begin(), t1->span().end());
-  s2.insert(s2.end(), seed.begin(), seed.end()); s2.push_back(2);
+  s2.insert(s2.end(), seed.begin(), seed.end());
+  s2.push_back(2);
   auto t2 = prf->Compute(key, s2);
   std::vector<uint8_t> s3(t2->span().begin(), t2->span().end());
-  s3.insert(s3.end(), seed.begin(), seed.end()); s3.push_back(3);
+  s3.insert(s3.end(), seed.begin(), seed.end());
+  s3.push_back(3);
   auto t3 = prf->Compute(key, s3);
   EXPECT_EQ(Hex(*out), Hex(*t1) + Hex(*t2) + util::ToHex(t3->span().first(6)));
 }
@@ -141,7 +145,7 @@ TEST(DhTest, Modp2048AgreesAndChecksRange) {
   EXPECT_EQ(s1->size(), 256u);
   std::vector<uint8_t> bad(256, 0);
   bad[255] = 1;
-  EXPECT_FALSE(a->Derive(bad));                           // y = 1
+  EXPECT_FALSE(a->Derive(bad));                              // y = 1
   EXPECT_FALSE(a->Derive(std::vector<uint8_t>(256, 0xff)));  // y > p
   EXPECT_FALSE(a->Derive(std::vector<uint8_t>(255, 2)));     // wrong length
 }
@@ -159,9 +163,9 @@ TEST(DhTest, RejectsInvalidPeerValues) {
 
 TEST(SkCipherTest, RoundTripAndTamper) {
   DeterministicRandom rnd(3);
-  for (auto [encr, bits, integ] : {std::tuple{kEncrAesGcm16, 128, kIntegNone},
-                                   std::tuple{kEncrAesGcm16, 256, kIntegNone},
-                                   std::tuple{kEncrAesCbc, 256, kIntegHmacSha256_128}}) {
+  for (auto [encr, bits, integ] :
+       {std::tuple{kEncrAesGcm16, 128, kIntegNone}, std::tuple{kEncrAesGcm16, 256, kIntegNone},
+        std::tuple{kEncrAesCbc, 256, kIntegHmacSha256_128}}) {
     util::SecretBytes ek(SkCipher::EncrKeySize(encr, bits)), ik(SkCipher::IntegKeySize(integ));
     rnd.Fill(ek.span());
     rnd.Fill(ik.span());

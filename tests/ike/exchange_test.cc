@@ -154,10 +154,9 @@ INSTANTIATE_TEST_SUITE_P(Pfs, RekeyTest,
 
 TEST(ExchangeTest, PfsInvalidKeRetry) {
   TwoPeers t;
-  ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp256",
-                                               "aes256gcm16-ecp256-x25519"),
-                       TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256",
-                                               "aes256gcm16-x25519")));
+  ASSERT_TRUE(t.Create(
+      TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp256", "aes256gcm16-ecp256-x25519"),
+      TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256", "aes256gcm16-x25519")));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
   ASSERT_NE(ExpectPaired(t), nullptr);
@@ -382,7 +381,8 @@ TEST(DiagnosticsTest, DhGroupMismatch) {
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
   EXPECT_TRUE(t.b.Logged("no common DH group: peer offered {modp2048}, we accept {ecp256,x25519}"));
-  EXPECT_TRUE(t.a.Logged("peer answered N(NO_PROPOSAL_CHOSEN) to our proposals {aes256-sha256-modp2048}"));
+  EXPECT_TRUE(
+      t.a.Logged("peer answered N(NO_PROPOSAL_CHOSEN) to our proposals {aes256-sha256-modp2048}"));
   EXPECT_TRUE(t.a.engine->List().empty());
   EXPECT_TRUE(t.b.engine->List().empty());
 }
@@ -393,17 +393,20 @@ TEST(DiagnosticsTest, EncryptionMismatch) {
                        TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256")));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("no common encryption algorithm: peer offered {aes128gcm16}, we accept {aes256gcm16}"));
+  EXPECT_TRUE(t.b.Logged(
+      "no common encryption algorithm: peer offered {aes128gcm16}, we accept {aes256gcm16}"));
 }
 
 TEST(DiagnosticsTest, EspMismatchKeepsIkeSa) {
   TwoPeers t;
-  ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp256", "aes128gcm16-esn"),
-                       TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256", "aes128gcm16")));
+  ASSERT_TRUE(
+      t.Create(TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp256", "aes128gcm16-esn"),
+               TwoPeers::DefaultConfig(false, "aes256gcm16-prfsha256-ecp256", "aes128gcm16")));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
   EXPECT_TRUE(t.b.Logged("no common ESN setting: peer offered {esn}, we accept {noesn}"));
-  EXPECT_TRUE(t.a.Logged("peer answered N(NO_PROPOSAL_CHOSEN) to our ESP proposals {aes128gcm16-esn}"));
+  EXPECT_TRUE(
+      t.a.Logged("peer answered N(NO_PROPOSAL_CHOSEN) to our ESP proposals {aes128gcm16-esn}"));
   EXPECT_EQ(t.a.sink.ike_up, 1);
   EXPECT_TRUE(t.a.sink.Installed().empty());
 }
@@ -417,8 +420,10 @@ TEST(DiagnosticsTest, TsMismatch) {
   ASSERT_TRUE(t.Create(ca, cb));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("TS mismatch: peer TSi {10.0.1.0/24} is not inside our remote_ts {10.0.2.0/24}"));
-  EXPECT_TRUE(t.a.Logged("peer answered N(TS_UNACCEPTABLE) to our TSi {10.0.1.0/24} TSr {10.2.0.0/24}"));
+  EXPECT_TRUE(
+      t.b.Logged("TS mismatch: peer TSi {10.0.1.0/24} is not inside our remote_ts {10.0.2.0/24}"));
+  EXPECT_TRUE(
+      t.a.Logged("peer answered N(TS_UNACCEPTABLE) to our TSi {10.0.1.0/24} TSr {10.2.0.0/24}"));
 }
 
 TEST(DiagnosticsTest, WrongPsk) {
@@ -441,8 +446,9 @@ TEST(DiagnosticsTest, IdentityMismatch) {
   ASSERT_TRUE(t.Create(TwoPeers::DefaultConfig(true), cb));
   ASSERT_TRUE(t.a.engine->Initiate("net"));
   t.Pump();
-  EXPECT_TRUE(t.b.Logged("identity mismatch: peer IDi '192.0.2.1' but connection 'peer' expects "
-                         "remote id 'alice.example'"));
+  EXPECT_TRUE(
+      t.b.Logged("identity mismatch: peer IDi '192.0.2.1' but connection 'peer' expects "
+                 "remote id 'alice.example'"));
 }
 
 TEST(DiagnosticsTest, ConfigErrorsNameTheKeyword) {

@@ -70,10 +70,23 @@ class RecordingSink : public SaSink {
 
  private:
   static Event Make(Event::Kind k, const ChildSa& sa) {
-    Event e{k, sa.child, sa.unique_id, 0, sa.spi_in, sa.spi_out, util::ToHex(sa.key_in.span()),
-            util::ToHex(sa.key_out.span()), util::ToHex(sa.salt_in.span()),
-            util::ToHex(sa.salt_out.span()), sa.local_ts, sa.remote_ts, sa.mode, sa.esn,
-            sa.encap, sa.local, sa.remote};
+    Event e{k,
+            sa.child,
+            sa.unique_id,
+            0,
+            sa.spi_in,
+            sa.spi_out,
+            util::ToHex(sa.key_in.span()),
+            util::ToHex(sa.key_out.span()),
+            util::ToHex(sa.salt_in.span()),
+            util::ToHex(sa.salt_out.span()),
+            sa.local_ts,
+            sa.remote_ts,
+            sa.mode,
+            sa.esn,
+            sa.encap,
+            sa.local,
+            sa.remote};
     return e;
   }
 };
@@ -131,9 +144,7 @@ class TwoPeers {
     return c;
   }
 
-  bool Create(Config ca, Config cb) {
-    return Make(a, std::move(ca)) && Make(b, std::move(cb));
-  }
+  bool Create(Config ca, Config cb) { return Make(a, std::move(ca)) && Make(b, std::move(cb)); }
 
   // Delivers queued datagrams until both outboxes are empty (or `max` deliveries).
   // `drop(from, n, d)` returning true loses the n-th datagram sent by `from`.
@@ -194,11 +205,11 @@ class TwoPeers {
 
  private:
   bool Make(Peer& p, Config c) {
-    Engine::Deps deps{&p.out, &clock, &p.sink, &p.random,
-                      [&p](LogLevel l, std::string_view s) {
+    Engine::Deps deps{&p.out, &clock, &p.sink, &p.random, [&p](LogLevel l, std::string_view s) {
                         p.log.emplace_back(s);
                         if (std::getenv("IKE_TEST_LOG"))
-                          std::fprintf(stderr, "[%s] %.*s\n", p.name.c_str(), int(s.size()), s.data());
+                          std::fprintf(stderr, "[%s] %.*s\n", p.name.c_str(), int(s.size()),
+                                       s.data());
                       }};
     auto e = Engine::Create(std::move(c), deps);
     if (!e) {

@@ -2,6 +2,7 @@
 // charon in ikeh-b (192.0.2.2), both roles, three proposals. Checks that the ESP keys we derive
 // equal charon's (charon-keys), and that a CHILD_SA rekey and a delete complete. Needs root.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-
-#include <gtest/gtest.h>
 
 #include "ike/transport/udp_transport.h"
 #include "tests/ike/harness.h"
@@ -70,7 +69,8 @@ class InteropTest : public ::testing::TestWithParam<const char*> {
       GTEST_SKIP() << kPeers << " not found (run from the project root)";
     // Our netns prefix, unique per test so that ctest -j can run them side by side.
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = std::string("ikeh") + (std::string(info->name()).find("WeInitiate") == 0 ? "i" : "r") +
+    prefix_ = std::string("ikeh") +
+              (std::string(info->name()).find("WeInitiate") == 0 ? "i" : "r") +
               std::to_string(std::string(info->name()).back() - '0');
     char tmpl[] = "/tmp/ikeh.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -89,12 +89,12 @@ class InteropTest : public ::testing::TestWithParam<const char*> {
   }
 
   std::string CharonUp(const std::string& extra) {
-    return Capture(std::string(kPeers) + "/charon-up " + prefix_ + "-b " + wd_ + "/c IKE=" +
-                   GetParam() + " " + extra);
+    return Capture(std::string(kPeers) + "/charon-up " + prefix_ + "-b " + wd_ +
+                   "/c IKE=" + GetParam() + " " + extra);
   }
   void Swanctl(const std::string& args) {
-    Sh("ip netns exec " + std::string(prefix_) + "-b swanctl " + args + " --uri " + uri_ +
-       " >>" + wd_ + "/swanctl.log 2>&1 &");
+    Sh("ip netns exec " + std::string(prefix_) + "-b swanctl " + args + " --uri " + uri_ + " >>" +
+       wd_ + "/swanctl.log 2>&1 &");
   }
 
   Config OurConfig(bool initiator) {
@@ -143,8 +143,9 @@ class InteropTest : public ::testing::TestWithParam<const char*> {
     auto end = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < end) {
       if (pred()) return true;
-      (void)(*transport_)->Poll(std::chrono::milliseconds(10),
-                                [this](const Datagram& d) { engine_->OnDatagram(d); });
+      (void)(*transport_)->Poll(std::chrono::milliseconds(10), [this](const Datagram& d) {
+        engine_->OnDatagram(d);
+      });
       if (auto t = engine_->NextTimer(); t && *t <= clock_.Now()) engine_->RunTimers();
     }
     return pred();
@@ -189,22 +190,26 @@ TEST_P(InteropTest, WeInitiateCharonResponds) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(engine_->Initiate("net"));
   ASSERT_TRUE(RunUntil([&] { return !sink_.Installed().empty(); }, std::chrono::seconds(10)));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   RecordProperty("handshake_ms", static_cast<int>(ms.count()));
   EXPECT_TRUE(sink_.Installed().back()->encap);  // charon forces UDP encapsulation
   ExpectKeysMatchCharon();
   // We rekey the child; charon answers; we delete the old SA.
   ASSERT_TRUE(engine_->OnSoftLifetime(sink_.Installed().back()->spi_in));
-  ASSERT_TRUE(RunUntil([&] { return sink_.Count(Event::kRekeyed) == 1 && sink_.Count(Event::kDown) == 1; },
-                       std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      RunUntil([&] { return sink_.Count(Event::kRekeyed) == 1 && sink_.Count(Event::kDown) == 1; },
+               std::chrono::seconds(10)));
   ExpectKeysMatchCharon();
   // We rekey the IKE SA; the child moves to the new one and is deleted through it.
   const uint64_t old_spi = engine_->List().at(0).spi_i;
   ASSERT_TRUE(engine_->RekeyIke("peer"));
-  ASSERT_TRUE(RunUntil([&] {
-    auto l = engine_->List();
-    return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
-  }, std::chrono::seconds(10)));
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        auto l = engine_->List();
+        return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(engine_->List().at(0).children.size(), 1u);
   // We delete the child.
   ASSERT_TRUE(engine_->Terminate("net"));
@@ -227,21 +232,25 @@ TEST_P(InteropTest, CharonInitiatesWeRespond) {
   ExpectKeysMatchCharon();
   // charon rekeys the child (we respond); charon then deletes the old SA.
   Swanctl("--rekey --child net");
-  ASSERT_TRUE(RunUntil([&] { return sink_.Count(Event::kRekeyed) == 1 && sink_.Count(Event::kDown) == 1; },
-                       std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      RunUntil([&] { return sink_.Count(Event::kRekeyed) == 1 && sink_.Count(Event::kDown) == 1; },
+               std::chrono::seconds(10)));
   ExpectKeysMatchCharon();
   // We rekey it too (responder of the IKE SA initiating CREATE_CHILD_SA).
   ASSERT_TRUE(engine_->OnSoftLifetime(sink_.Installed().back()->spi_in));
-  ASSERT_TRUE(RunUntil([&] { return sink_.Count(Event::kRekeyed) == 2 && sink_.Count(Event::kDown) == 2; },
-                       std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      RunUntil([&] { return sink_.Count(Event::kRekeyed) == 2 && sink_.Count(Event::kDown) == 2; },
+               std::chrono::seconds(10)));
   ExpectKeysMatchCharon();
   // charon rekeys the IKE SA (we respond), then deletes the child through the new IKE SA.
   const uint64_t old_spi = engine_->List().at(0).spi_i;
   Swanctl("--rekey --ike peer");
-  ASSERT_TRUE(RunUntil([&] {
-    auto l = engine_->List();
-    return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
-  }, std::chrono::seconds(10)));
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        auto l = engine_->List();
+        return l.size() == 1 && l[0].spi_i != old_spi && l[0].established;
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(engine_->List().at(0).children.size(), 1u);
   // charon deletes the child.
   Swanctl("--terminate --child net");

@@ -82,11 +82,13 @@ class OurResponder {
       if (!e) return;
       ready_ = true;
       while (!stop_) {
-        (void)(*t)->Poll(std::chrono::milliseconds(5), [&](const Datagram& d) { (*e)->OnDatagram(d); });
+        (void)(*t)->Poll(std::chrono::milliseconds(5),
+                         [&](const Datagram& d) { (*e)->OnDatagram(d); });
         if (auto n = (*e)->NextTimer(); n && *n <= clock.Now()) (*e)->RunTimers();
       }
     });
-    for (int i = 0; i < 200 && !ready_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && !ready_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   void Stop() {
     stop_ = true;
@@ -129,7 +131,8 @@ RunStats Drive(int n, int window, std::chrono::seconds limit) {
     if (auto nt = (*e)->NextTimer(); nt && *nt <= clock.Now()) (*e)->RunTimers();
     // With window 1 the latency of each handshake is exact; otherwise it is completion order.
     for (int i = before; i < sink.up && i < static_cast<int>(starts.size()); ++i)
-      r.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - starts[i]).count());
+      r.latency_ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - starts[i]).count());
   }
   r.done = sink.up;
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -153,8 +156,9 @@ void Row(const char* who, const RunStats& tput, const RunStats& lat, int window)
 std::string StartQuietCharon(const std::string& wd) {
   std::string uri;
   {
-    FILE* p = popen((std::string(kPeers) + "/charon-up " + kPrefix + "-b " + wd + " IKE=" +
-                     kProposal).c_str(), "r");
+    FILE* p = popen(
+        (std::string(kPeers) + "/charon-up " + kPrefix + "-b " + wd + " IKE=" + kProposal).c_str(),
+        "r");
     if (!p) return "";
     char buf[512] = {0};
     if (fgets(buf, sizeof(buf), p)) uri = buf;
@@ -164,9 +168,11 @@ std::string StartQuietCharon(const std::string& wd) {
   std::filesystem::remove(wd + "/run/charon.vici");  // stale socket of the stopped charon
   Sh("sed -i 's/ike = 4/ike = 0/; s/chd = 4/chd = 0/; s/default = 1/default = 0/' " + wd +
      "/strongswan.conf");
-  Sh("ip netns exec " + std::string(kPrefix) + "-b unshare -m sh -c \"mount -t tmpfs tmpfs /run && "
-     "STRONGSWAN_CONF='" + wd + "/strongswan.conf' exec /usr/lib/ipsec/charon\" >" + wd +
-     "/stdout.log 2>&1 & echo $! >" + wd + "/pid");
+  Sh("ip netns exec " + std::string(kPrefix) +
+     "-b unshare -m sh -c \"mount -t tmpfs tmpfs /run && "
+     "STRONGSWAN_CONF='" +
+     wd + "/strongswan.conf' exec /usr/lib/ipsec/charon\" >" + wd + "/stdout.log 2>&1 & echo $! >" +
+     wd + "/pid");
   for (int i = 0; i < 50 && !std::filesystem::exists(wd + "/run/charon.vici"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   while (!uri.empty() && (uri.back() == '\n')) uri.pop_back();
@@ -182,9 +188,11 @@ int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 1000;
   const int window = argc > 2 ? std::atoi(argv[2]) : 8;
   const int lat_n = 50;
-  std::printf("IKEv2 responder: full handshakes (IKE_SA_INIT + IKE_AUTH/PSK + CHILD_SA), proposal "
-              "`%s`, ESP `aes256gcm16`, initiator = our engine, over a veth pair between two "
-              "network namespaces, %u CPU(s).\n\n", kProposal, std::thread::hardware_concurrency());
+  std::printf(
+      "IKEv2 responder: full handshakes (IKE_SA_INIT + IKE_AUTH/PSK + CHILD_SA), proposal "
+      "`%s`, ESP `aes256gcm16`, initiator = our engine, over a veth pair between two "
+      "network namespaces, %u CPU(s).\n\n",
+      kProposal, std::thread::hardware_concurrency());
   if (geteuid() != 0 || !std::filesystem::exists(std::string(kPeers) + "/charon-up")) {
     std::printf("_skipped: needs root and %s (run from the project root)_\n", kPeers);
     return 0;
@@ -198,7 +206,8 @@ int main(int argc, char** argv) {
     std::printf("_skipped: cannot enter netns_\n");
     return 0;
   }
-  std::printf("| responder | handshakes | in flight | handshakes/s | latency p50 ms | p90 ms | p99 ms |\n");
+  std::printf(
+      "| responder | handshakes | in flight | handshakes/s | latency p50 ms | p90 ms | p99 ms |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   {
     OurResponder ours;
@@ -222,7 +231,9 @@ int main(int argc, char** argv) {
   if (orig >= 0) (void)setns(orig, CLONE_NEWNET);
   Sh(std::string(kPeers) + "/netns-pair down " + kPrefix);
   std::filesystem::remove_all(wd);
-  std::printf("\nLatency: %d sequential handshakes (one in flight), from Initiate() to the CHILD_SA "
-              "being up at the initiator.\n", lat_n);
+  std::printf(
+      "\nLatency: %d sequential handshakes (one in flight), from Initiate() to the CHILD_SA "
+      "being up at the initiator.\n",
+      lat_n);
   return 0;
 }
