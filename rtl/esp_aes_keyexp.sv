@@ -2,7 +2,7 @@
 //
 // A key install (key_valid_i && key_ready_o) starts an iterative run that emits one round key
 // per clock on the rk_* write port (round keys 0..Nr, Nr = 10 or 14), then the GHASH subkey
-// H = AES_K(0^128) on the h_* port. H is computed on the side by one esp_aes_round fed with
+// H = AES_K(0^128) on the h_* port. H is computed on the side by one AES round fed with
 // the round keys as they come out, one clock behind, so the main pipeline gives up no slot.
 // An install takes Nr + 2 clocks (12 for AES-128, 16 for AES-256); key_ready_o is low
 // meanwhile. The write ports are meant for the key table of esp_aes_pipe and the H table of
@@ -89,13 +89,14 @@ module esp_aes_keyexp #(
     end
   end
 
-  // H = AES_K(0): one round per clock with the round key produced the clock before.
-  esp_aes_round u_round (
-    .mix_i   (idx_q != nr + 4'd1),
-    .state_i (st_q),
-    .rk_i    (prev1_q),
-    .state_o (round_out)
-  );
+  // H = AES_K(0): one round per clock with the round key produced the clock before. The
+  // round is computed only while an install runs (a function, see esp_aes_pkg).
+  always_comb begin
+    round_out = '0;
+    if (state_q == StRun) begin
+      round_out = esp_aes_pkg::aes_round(idx_q != nr + 4'd1, st_q, prev1_q);
+    end
+  end
 
   always_comb begin
     state_d = state_q;

@@ -10,25 +10,15 @@
 // [127-32c -: 32] with row 0 in its top byte. Round keys use the same order (w[4i+c] is
 // column c of round key i).
 //
-// MixColumns works on whole 32-bit columns (xtime on four bytes at once): the same XOR network
-// in gates, and far fewer operations for Verilator than a byte-by-byte form.
+// MixColumns works on whole 32-bit columns (xtime on four bytes at once, esp_aes_pkg): the
+// same XOR network in gates, and far fewer operations for Verilator than a byte-by-byte form.
+// esp_aes_pkg::aes_round is this round as a function.
 module esp_aes_round (
   input  logic         mix_i,
   input  logic [127:0] state_i,
   input  logic [127:0] rk_i,
   output logic [127:0] state_o
 );
-
-  // xtime (multiply by x in GF(2^8), polynomial 0x11b) on the four bytes of a word.
-  function automatic logic [31:0] xtime4(logic [31:0] w);
-    logic [31:0] hi;
-    hi = (w >> 7) & 32'h0101_0101;
-    xtime4 = ((w & 32'h7f7f_7f7f) << 1) ^ hi ^ (hi << 1) ^ (hi << 3) ^ (hi << 4);
-  endfunction
-
-  function automatic logic [31:0] rotl8(logic [31:0] w);
-    rotl8 = {w[23:0], w[31:24]};
-  endfunction
 
   // SubBytes and ShiftRows: output byte (r, c) is S(input byte (r, (c + r) mod 4)).
   logic [127:0] sr;
@@ -41,15 +31,12 @@ module esp_aes_round (
     end
   end
 
-  // MixColumns: b = 2a + 3*rot8(a) + rot16(a) + rot24(a), per column.
+  // MixColumns: b = 2a + 3*rot8(a) + rot16(a) + rot24(a), per column (esp_aes_pkg).
   logic [127:0] mc;
   always_comb begin
     mc = '0;
     for (int c = 0; c < 4; c++) begin
-      logic [31:0] a, a1;
-      a  = sr[127 - 32 * c -: 32];
-      a1 = rotl8(a);
-      mc[127 - 32 * c -: 32] = xtime4(a ^ a1) ^ a1 ^ rotl8(a1) ^ rotl8(rotl8(a1));
+      mc[127 - 32 * c -: 32] = esp_aes_pkg::mix_column(sr[127 - 32 * c -: 32]);
     end
   end
 
