@@ -105,6 +105,7 @@ class InteropTest : public ::testing::TestWithParam<const char*> {
     conn.remote_addrs = {initiator ? "192.0.2.2" : "%any"};
     conn.proposals = GetParam();
     conn.remote.id = "%any";
+    conn.dpd_delay = std::chrono::seconds(1);
     ChildConfig ch;
     ch.name = "net";
     ch.local_ts = {"10.1.0.0/24"};
@@ -195,6 +196,10 @@ TEST_P(InteropTest, WeInitiateCharonResponds) {
   RecordProperty("handshake_ms", static_cast<int>(ms.count()));
   EXPECT_TRUE(sink_.Installed().back()->encap);  // charon forces UDP encapsulation
   ExpectKeysMatchCharon();
+  // Liveness: with dpd_delay = 1s and no other traffic we probe charon; it answers.
+  RunUntil([] { return false; }, std::chrono::milliseconds(2500));
+  EXPECT_EQ(engine_->stats().retransmits, 0u);
+  EXPECT_GE(engine_->stats().rx, 4u);  // INIT, AUTH and at least two DPD answers
   // We rekey the child; charon answers; we delete the old SA.
   ASSERT_TRUE(engine_->OnSoftLifetime(sink_.Installed().back()->spi_in));
   ASSERT_TRUE(
@@ -221,7 +226,7 @@ TEST_P(InteropTest, WeInitiateCharonResponds) {
 }
 
 TEST_P(InteropTest, CharonInitiatesWeRespond) {
-  uri_ = CharonUp("REMOTE=192.0.2.1");
+  uri_ = CharonUp("REMOTE=192.0.2.1 DPD=1s");
   ASSERT_FALSE(uri_.empty());
   NetnsGuard ns(std::string(prefix_) + "-a");
   ASSERT_TRUE(ns.ok());
@@ -230,6 +235,11 @@ TEST_P(InteropTest, CharonInitiatesWeRespond) {
   ASSERT_TRUE(RunUntil([&] { return !sink_.Installed().empty(); }, std::chrono::seconds(15)));
   EXPECT_TRUE(sink_.Installed().back()->encap);
   ExpectKeysMatchCharon();
+  // Liveness: charon (dpd_delay = 1s) probes us and gets answers; our own DPD stays quiet
+  // while charon's requests keep arriving.
+  RunUntil([] { return false; }, std::chrono::milliseconds(2500));
+  EXPECT_EQ(Sh("grep -q 'sending DPD request' " + wd_ + "/c/charon.log"), 0);
+  EXPECT_NE(Sh("grep -q 'retransmit' " + wd_ + "/c/charon.log"), 0);
   // charon rekeys the child (we respond); charon then deletes the old SA.
   Swanctl("--rekey --child net");
   ASSERT_TRUE(
