@@ -83,9 +83,8 @@ module esp_gcm #(
 
   `include "prim_assert.svh"
 
-  localparam int unsigned AadBlkW = $clog2((MaxAadBytes + 15) / 16 + 1);
-  localparam int unsigned PtBlkW  = $clog2((MaxPtBytes + 15) / 16 + 1);
-  localparam int unsigned CtrW    = PtBlkW + 1;  // counter block number, 2 .. blocks + 1
+  // Counter block number, 2 .. ceil(MaxPtBytes / 16) + 1.
+  localparam int unsigned CtrW = $clog2((MaxPtBytes + 15) / 16 + 2);
 
   // A beat as it travels through the AES pipeline beside its counter block.
   typedef struct packed {
@@ -192,53 +191,49 @@ module esp_gcm #(
   logic               dec_d, dec_q;
   logic [AadLenW-1:0] alen_d, alen_q;
   logic [PtLenW-1:0]  plen_d, plen_q;
-  logic [AadBlkW-1:0] na_d, na_q;              // AAD blocks still to come
-  logic [PtBlkW-1:0]  np_d, np_q;              // payload blocks still to come
+  logic [AadLenW-1:0] arem_d, arem_q;          // AAD bytes still to come
+  logic [PtLenW-1:0]  prem_d, prem_q;          // payload bytes still to come
   logic [CtrW-1:0]    ctr_d, ctr_q;            // counter of the next payload block
 
-  logic               first, need_j0, is_aad, is_pl, beat_last, fire, inject, sop;
+  logic               first, need_j0, is_aad, is_pl, aad_end, pl_end, beat_last;
+  logic               fire, inject, sop;
   logic [KeyIdW-1:0]  h_kid;
   logic [95:0]        h_iv;
   logic               h_dec;
-  logic [AadLenW-1:0] h_alen;
-  logic [PtLenW-1:0]  h_plen;
-  logic [AadBlkW-1:0] na, na_first;
-  logic [PtBlkW-1:0]  np, np_first;
+  logic [AadLenW-1:0] h_alen, arem;
+  logic [PtLenW-1:0]  h_plen, prem;
   logic [CtrW-1:0]    ctr;
-  logic [AadLenW:0]   alen_round;
-  logic [PtLenW:0]    plen_round;
   logic [15:0]        keep;
   logic [127:0]       ctr_block;
   beat_t              beat_in;
 
+  // The beat's kind comes from comparisons of the remaining byte counts (no carry chain on
+  // the path from the inputs to the pipeline); the counts step down by 16 into registers.
   always_comb begin
     first      = !in_msg_q;
-    alen_round = {1'b0, in_aad_len_i} + (AadLenW + 1)'(15);
-    plen_round = {1'b0, in_pt_len_i} + (PtLenW + 1)'(15);
-    na_first   = AadBlkW'(alen_round >> 4);
-    np_first   = PtBlkW'(plen_round >> 4);
     h_kid      = first ? in_key_id_i : kid_q;
     h_iv       = first ? in_iv_i : iv_q;
     h_dec      = first ? in_decrypt_i : dec_q;
     h_alen     = first ? in_aad_len_i : alen_q;
     h_plen     = first ? in_pt_len_i : plen_q;
-    na         = first ? na_first : na_q;
-    np         = first ? np_first : np_q;
+    arem       = first ? in_aad_len_i : arem_q;
+    prem       = first ? in_pt_len_i : prem_q;
     ctr        = first ? CtrW'(2) : ctr_q;
-    is_aad     = (na != '0);
-    is_pl      = !is_aad && (np != '0);
-    beat_last  = is_aad ? (na == AadBlkW'(1) && np == '0) :
-                 is_pl  ? (np == PtBlkW'(1)) : 1'b1;
+    is_aad     = (arem != '0);
+    is_pl      = !is_aad && (prem != '0);
+    aad_end    = ({1'b0, arem} <= (AadLenW + 1)'(16));  // last AAD block
+    pl_end     = ({1'b0, prem} <= (PtLenW + 1)'(16));   // last payload block
+    beat_last  = is_aad ? (aad_end && prem == '0) : (is_pl ? pl_end : 1'b1);
     // AAD-less message with a payload: its first beat waits one clock for the J0 slot.
     need_j0    = first && !j0_done_q && !is_aad && is_pl;
     in_ready_o = adv && !need_j0;
     fire       = in_valid_i && in_ready_o;
     inject     = in_valid_i && adv && need_j0;
     sop        = inject || (first && !j0_done_q);
-    if (is_aad && na == AadBlkW'(1)) begin
-      keep = keep_of(h_alen[3:0]);
-    end else if (is_pl && np == PtBlkW'(1)) begin
-      keep = keep_of(h_plen[3:0]);
+    if (is_aad && aad_end) begin
+      keep = keep_of(arem[3:0]);
+    end else if (is_pl && pl_end) begin
+      keep = keep_of(prem[3:0]);
     end else if (is_aad || is_pl) begin
       keep = 16'hffff;
     end else begin
@@ -268,8 +263,8 @@ module esp_gcm #(
     dec_d     = dec_q;
     alen_d    = alen_q;
     plen_d    = plen_q;
-    na_d      = na_q;
-    np_d      = np_q;
+    arem_d    = arem_q;
+    prem_d    = prem_q;
     ctr_d     = ctr_q;
     if (inject) begin
       j0_done_d = 1'b1;
@@ -282,9 +277,16 @@ module esp_gcm #(
       dec_d     = h_dec;
       alen_d    = h_alen;
       plen_d    = h_plen;
-      na_d      = is_aad ? na - AadBlkW'(1) : na;
-      np_d      = is_pl ? np - PtBlkW'(1) : np;
-      ctr_d     = is_pl ? ctr + CtrW'(1) : ctr;
+      arem_d    = arem;
+      prem_d    = prem;
+      ctr_d     = ctr;
+      if (is_aad) begin
+        arem_d = aad_end ? '0 : arem - AadLenW'(16);
+      end
+      if (is_pl) begin
+        prem_d = pl_end ? '0 : prem - PtLenW'(16);
+        ctr_d  = ctr + CtrW'(1);
+      end
     end
   end
 
@@ -431,8 +433,8 @@ module esp_gcm #(
       dec_q     <= 1'b0;
       alen_q    <= '0;
       plen_q    <= '0;
-      na_q      <= '0;
-      np_q      <= '0;
+      arem_q    <= '0;
+      prem_q    <= '0;
       ctr_q     <= '0;
       ej0_q     <= '0;
       g1_q      <= '0;
@@ -449,8 +451,8 @@ module esp_gcm #(
       dec_q     <= dec_d;
       alen_q    <= alen_d;
       plen_q    <= plen_d;
-      na_q      <= na_d;
-      np_q      <= np_d;
+      arem_q    <= arem_d;
+      prem_q    <= prem_d;
       ctr_q     <= ctr_d;
       ej0_q     <= ej0_d;
       g1_q      <= g1_d;
