@@ -46,7 +46,10 @@ module esp_aes_pipe #(
   output logic                 out_valid_o,
   output logic [KeyIdW-1:0]    out_key_id_o,
   output logic [127:0]         out_block_o,
-  output logic [UserWidth-1:0] out_user_o
+  output logic [UserWidth-1:0] out_user_o,
+  // Key id of the block in stage Nr - 1, i.e. of out_* after the next enabled clock: lets a
+  // caller read per-key data (esp_gcm: H) into a register one clock ahead.
+  output logic [KeyIdW-1:0]    out_next_key_id_o
 );
 
   `include "prim_assert.svh"
@@ -158,6 +161,7 @@ module esp_aes_pipe #(
   assign out_key_id_o = kid_w[Nr];
   assign out_block_o  = st_w[Nr];
   assign out_user_o   = user_w[Nr];
+  assign out_next_key_id_o = kid_w[Nr-1];
 
   `ASSERT_INIT(KeyBitsLegal_A, MaxKeyBits == 128 || MaxKeyBits == 256)
   `ASSERT_INIT(NumKeysLegal_A, NumKeys >= 1)

@@ -294,7 +294,7 @@ module esp_gcm #(
   // AES pipeline: AES_K(J0) on a message's first beat, AES_K(counter) on payload beats
   // ---------------------------------------------------------------------------------------
   logic              ks_valid;
-  logic [KeyIdW-1:0] ks_kid;
+  logic [KeyIdW-1:0] ks_kid_next;
   logic [127:0]      ks;
   beat_t             beat_e;
 
@@ -316,16 +316,19 @@ module esp_gcm #(
     .in_block_i   (ctr_block),
     .in_user_i    (beat_in),
     .out_valid_o  (ks_valid),
-    .out_key_id_o (ks_kid),
+    /* verilator lint_off PINCONNECTEMPTY */
+    .out_key_id_o (),  // the H table is read one clock ahead, from out_next_key_id_o
+    /* verilator lint_on PINCONNECTEMPTY */
     .out_block_o  (ks),
-    .out_user_o   (beat_e)
+    .out_user_o   (beat_e),
+    .out_next_key_id_o(ks_kid_next)
   );
 
   // ---------------------------------------------------------------------------------------
   // Stage E (pipeline output): keystream XOR, GHASH loop. Stage G1: GHASH final multiply,
   // tag; the beat goes into the output buffer.
   // ---------------------------------------------------------------------------------------
-  logic [127:0] ej0_d, ej0_q, res, ghash_block, h_e, len_block, s;
+  logic [127:0] ej0_d, ej0_q, res, ghash_block, h_d, h_q, len_block, s;
   logic         s_valid;
   post_t        post_e, g1_d, g1_q;
 
@@ -334,7 +337,6 @@ module esp_gcm #(
   always_comb begin
     res         = beat_e.data ^ (ks & expand_keep(beat_e.keep));
     ghash_block = (beat_e.pl && !beat_e.dec) ? res : beat_e.data;
-    h_e         = h_mem[ks_kid];
     len_block   = {61'(beat_e.alen), 3'b000, 61'(beat_e.plen), 3'b000};
 
     post_e       = '0;
@@ -350,6 +352,9 @@ module esp_gcm #(
   end
 
   assign ej0_d = (adv && ks_valid && beat_e.sop) ? ks : ej0_q;
+  // H of the block at the pipeline output, read from the H table one clock ahead (keeps the
+  // table read out of the GHASH loop's path).
+  assign h_d   = adv ? h_mem[ks_kid_next] : h_q;
   assign g1_d  = adv ? post_e : g1_q;
 
   esp_ghash u_ghash (
@@ -361,7 +366,7 @@ module esp_gcm #(
     .in_data_i   (beat_e.aad || beat_e.pl),
     .in_last_i   (beat_e.last),
     .in_block_i  (ghash_block),
-    .in_h_i      (h_e),
+    .in_h_i      (h_q),
     .in_len_i    (len_block),
     .out_valid_o (s_valid),
     .out_s_o     (s)
@@ -437,6 +442,7 @@ module esp_gcm #(
       prem_q    <= '0;
       ctr_q     <= '0;
       ej0_q     <= '0;
+      h_q       <= '0;
       g1_q      <= '0;
       buf0_q    <= '0;
       buf1_q    <= '0;
@@ -455,6 +461,7 @@ module esp_gcm #(
       prem_q    <= prem_d;
       ctr_q     <= ctr_d;
       ej0_q     <= ej0_d;
+      h_q       <= h_d;
       g1_q      <= g1_d;
       buf0_q    <= buf0_d;
       buf1_q    <= buf1_d;

@@ -15,11 +15,18 @@
 # yosys' generic cells ($_AND_, $_XOR_, $_MUX_, $_DFF_..., ...); the key tables (NumKeys x
 # (Nr + 1) x 128 bits) are flip-flops here and would be RAMs in silicon.
 #
-# Usage: tools/rtl_syn.sh [OUT_DIR]   (default build/rtl_syn; logs and netlist stats go there)
-# Takes a few minutes per configuration on one core.
+# Usage: tools/rtl_syn.sh [OUT_DIR]            synthesize all, then print the tables
+#        tools/rtl_syn.sh --report [OUT_DIR]   print the tables of an earlier run only
+# OUT_DIR defaults to build/rtl_syn (logs and netlist statistics). A full run takes about
+# 15 minutes on one core of the project's machine (ABC on ~300k gates, 8 runs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rtl=$root/rtl
+report_only=0
+if [ "${1:-}" = --report ]; then
+  report_only=1
+  shift
+fi
 out=${1:-$root/build/rtl_syn}
 mkdir -p "$out"
 command -v yosys >/dev/null || { echo "rtl_syn: yosys not found (make deps)" >&2; exit 1; }
@@ -53,7 +60,10 @@ ffs() { awk '/\$_[A-Z]*DFF[A-Z0-9_]*/ {n += $2} END {print n + 0}' "$out/$1.stat
 depth() { sed -n 's/.*(length=\([0-9]*\)).*/\1/p' "$out/$1.ltp" | tail -1; }
 kind() { awk -v k="$2" '$1 == k {n += $2} END {print n + 0}' "$out/$1.stat"; }
 
+xors() { echo $(($(kind "$1" '$_XOR_') + $(kind "$1" '$_XNOR_'))); }
+
 start=$(date +%s)
+if [ "$report_only" = 0 ]; then
 syn gcm128 esp_gcm -chparam MaxKeyBits 128
 syn gcm256 esp_gcm -chparam MaxKeyBits 256
 syn gcm256_k1 esp_gcm -chparam MaxKeyBits 256 -chparam NumKeys 1
@@ -62,18 +72,19 @@ syn round esp_aes_round
 syn ghash esp_ghash
 syn gfmul esp_gf128_mul
 syn keyexp esp_aes_keyexp
+fi
 secs=$(($(date +%s) - start))
 
-echo "yosys $(yosys -V | awk '{print $2}'): 'synth -flatten -noabc', then delay-driven 'abc -D 1000'" \
-     "(generic gates, XOR = one level); no latches."
+echo "yosys $(yosys -V | awk '{print $2}'): 'synth -flatten -noabc', then delay-driven" \
+     "'abc -D 1000' (generic gates, XOR = one level); no latches."
 echo
-echo "| esp_gcm configuration | cells | of which flip-flops | XOR | MUX | max logic depth |"
+echo "| esp_gcm configuration | cells | of which flip-flops | XOR/XNOR | MUX | max logic depth |"
 echo "|---|---|---|---|---|---|"
 for c in gcm128:"AES-128 only (MaxKeyBits 128), 16 key ids" \
          gcm256:"AES-128 + AES-256 (MaxKeyBits 256), 16 key ids" \
          gcm256_k1:"AES-128 + AES-256, 1 key id (key table minimal)"; do
   n=${c%%:*}
-  echo "| ${c#*:} | $(cells "$n") | $(ffs "$n") | $(kind "$n" '$_XOR_') | $(kind "$n" '$_MUX_') |" \
+  echo "| ${c#*:} | $(cells "$n") | $(ffs "$n") | $(xors "$n") | $(kind "$n" '$_MUX_') |" \
        "$(depth "$n") |"
 done
 echo
@@ -87,4 +98,6 @@ echo "| GHASH loop and final multiply (esp_ghash, max over its 2 stages) | $(cel
      "$(depth ghash) |"
 echo "| key expansion + H round (esp_aes_keyexp) | $(cells keyexp) | $(depth keyexp) |"
 echo
-echo "rtl_syn: done in ${secs}s; logs in $out" >&2
+if [ "$report_only" = 0 ]; then
+  echo "rtl_syn: done in ${secs}s; logs in $out" >&2
+fi
