@@ -9,14 +9,16 @@ BUILD_TEST := build/test
 BUILD_REL  := build/rel
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 CTEST_ARGS ?=
+# make test ends with a short libFuzzer run on the IKE message parser (make fuzz: 60 s).
+FUZZ_SECONDS ?= 30
 
 # Debian packages the project needs (build, tests, interop peers, plots).
-DEB_PKGS := build-essential cmake ninja-build ccache pkg-config python3 \
+DEB_PKGS := build-essential cmake ninja-build ccache pkg-config python3 openssl \
             verilator yosys libssl-dev libgtest-dev libgmock-dev libpcap-dev \
             libexpected-dev nlohmann-json3-dev libcli11-dev libspdlog-dev \
             python3-cryptography-vectors linux-libc-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
-            tshark tcpdump iproute2 iputils-ping clang libclang-rt-14-dev gnuplot-nox
+            tshark tcpdump iproute2 iputils-ping clang libclang-rt-14-dev clang-format gnuplot-nox
 
 .PHONY: all deps build test run bench lint fuzz gen check-gen format rtl-test clean
 
@@ -52,6 +54,7 @@ build: deps $(BUILD_REL)/$(if $(CMAKE_GEN),build.ninja,Makefile)
 test: deps check-gen $(BUILD_TEST)/$(if $(CMAKE_GEN),build.ninja,Makefile)
 	cmake --build $(BUILD_TEST) -j $(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	bash tools/fuzz.sh $(FUZZ_SECONDS)
 
 run: build
 	$(BUILD_REL)/host/ipsec-demo

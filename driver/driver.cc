@@ -35,16 +35,16 @@ Status Driver::Init() {
   info_.sa_slots = dev_.Read32(hw::kCapSaSlotsOffset);
   info_.max_window = dev_.Read32(hw::kCapMaxWindowOffset);
   if (opts_.queues < 1 || opts_.queues > info_.queues) {
-    return Fail(Errc::kBadArgument, "queues " + std::to_string(opts_.queues) +
-                                        " not in 1.." + std::to_string(info_.queues));
+    return Fail(Errc::kBadArgument, "queues " + std::to_string(opts_.queues) + " not in 1.." +
+                                        std::to_string(info_.queues));
   }
   if (opts_.ring_log2 < 1 || opts_.ring_log2 > hw::kMaxRingLog2) {
     return Fail(Errc::kBadArgument, "ring_log2 must be 1.." + std::to_string(hw::kMaxRingLog2));
   }
   slot_used_.assign(info_.sa_slots, false);
-  dev_.Write32(hw::kIrqCoalOffset,
-               uint32_t{opts_.coalesce_count} << hw::kIrqCoalCountShift |
-                   (opts_.coalesce_timer & hw::kIrqCoalTimerMask) << hw::kIrqCoalTimerShift);
+  dev_.Write32(hw::kIrqCoalOffset, uint32_t{opts_.coalesce_count} << hw::kIrqCoalCountShift |
+                                       (opts_.coalesce_timer & hw::kIrqCoalTimerMask)
+                                           << hw::kIrqCoalTimerShift);
   queues_.resize(opts_.queues);
   for (uint32_t q = 0; q < opts_.queues; ++q) {
     if (auto s = SetupQueue(q); !s) return s;
@@ -81,8 +81,8 @@ void Driver::WriteQueueRegs(uint32_t q) {
   dev_.Write32(hw::QSqBaseHiOffset(q), static_cast<uint32_t>(qu.sq.bus() >> 32));
   dev_.Write32(hw::QCqBaseLoOffset(q), static_cast<uint32_t>(qu.cq.bus()));
   dev_.Write32(hw::QCqBaseHiOffset(q), static_cast<uint32_t>(qu.cq.bus() >> 32));
-  dev_.Write32(hw::QCtrlOffset(q), 1u << hw::kQCtrlEnableShift |
-                                       opts_.ring_log2 << hw::kQCtrlSizeLog2Shift);
+  dev_.Write32(hw::QCtrlOffset(q),
+               1u << hw::kQCtrlEnableShift | opts_.ring_log2 << hw::kQCtrlSizeLog2Shift);
 }
 
 Driver::~Driver() {
@@ -107,9 +107,8 @@ Status Driver::SaCommand(uint32_t slot, hw::SaCmd cmd) {
   if (!done) return Fail(Errc::kTimeout, "SA command did not complete");
   const auto err = static_cast<hw::SaError>(Bits(st, hw::kSaStatusErrShift, hw::kSaStatusErrMask));
   if (err != hw::SaError::kNone) {
-    return Fail(Errc::kSaCommandFailed,
-                std::string("SA command on slot ") + std::to_string(slot) + ": " +
-                    hw::SaErrorName(err));
+    return Fail(Errc::kSaCommandFailed, std::string("SA command on slot ") + std::to_string(slot) +
+                                            ": " + hw::SaErrorName(err));
   }
   return {};
 }
@@ -147,24 +146,25 @@ Result<uint32_t> Driver::InstallSa(const SaParams& p) {
 Status Driver::InstallSaAt(uint32_t slot, const SaParams& p) {
   if (slot >= info_.sa_slots) return Fail(Errc::kBadArgument, "slot out of range");
   if (p.key.size() != 16 && p.key.size() != 32) {
-    return Fail(Errc::kBadArgument, "key must be 16 or 32 bytes, got " +
-                                        std::to_string(p.key.size()));
+    return Fail(Errc::kBadArgument,
+                "key must be 16 or 32 bytes, got " + std::to_string(p.key.size()));
   }
   if (p.window > info_.max_window) {
     return Fail(Errc::kBadArgument, "window " + std::to_string(p.window) + " exceeds " +
                                         std::to_string(info_.max_window));
   }
   const bool aes256 = p.key.size() == 32;
-  dev_.Write32(hw::kSaCtrlOffset,
-               uint32_t{p.inbound} << hw::kSaCtrlDirInShift |
-                   uint32_t{aes256} << hw::kSaCtrlAes256Shift |
-                   uint32_t{p.tunnel} << hw::kSaCtrlTunnelShift |
-                   uint32_t{p.natt} << hw::kSaCtrlNattShift | uint32_t{p.esn} << hw::kSaCtrlEsnShift |
-                   static_cast<uint32_t>(p.icv) << hw::kSaCtrlIcvShift);
+  dev_.Write32(hw::kSaCtrlOffset, uint32_t{p.inbound} << hw::kSaCtrlDirInShift |
+                                      uint32_t{aes256} << hw::kSaCtrlAes256Shift |
+                                      uint32_t{p.tunnel} << hw::kSaCtrlTunnelShift |
+                                      uint32_t{p.natt} << hw::kSaCtrlNattShift |
+                                      uint32_t{p.esn} << hw::kSaCtrlEsnShift |
+                                      static_cast<uint32_t>(p.icv) << hw::kSaCtrlIcvShift);
   dev_.Write32(hw::kSaSpiOffset, p.spi);
   dev_.Write32(hw::kSaSaltOffset, util::LoadLe32(p.salt));
   for (uint32_t i = 0; i < hw::kSaKeyCount; ++i) {
-    dev_.Write32(hw::SaKeyOffset(i), 4 * i < p.key.size() ? util::LoadLe32(p.key.data() + 4 * i) : 0);
+    dev_.Write32(hw::SaKeyOffset(i),
+                 4 * i < p.key.size() ? util::LoadLe32(p.key.data() + 4 * i) : 0);
   }
   dev_.Write32(hw::kSaTunSrcOffset, p.tun_src);
   dev_.Write32(hw::kSaTunDstOffset, p.tun_dst);
@@ -256,7 +256,8 @@ void Driver::Flush(uint32_t q) {
 bool Driver::HasCompletion(uint32_t q) const {
   const Queue& qu = queues_[q];
   if (qu.in_flight == 0) return false;
-  const uint8_t flags = qu.cq.data()[qu.cq_head * sizeof(hw::CqEntry) + offsetof(hw::CqEntry, flags)];
+  const uint8_t flags =
+      qu.cq.data()[qu.cq_head * sizeof(hw::CqEntry) + offsetof(hw::CqEntry, flags)];
   return ((flags & hw::kCqEntryFlagsPhase) != 0) == qu.phase;
 }
 
@@ -272,8 +273,8 @@ size_t Driver::Reap(uint32_t q, const std::function<void(const Completion&)>& fn
     c.cookie = e.cookie;
     c.seq = e.seq;
     // The device is not trusted blindly: an impossible status or length is a device fault.
-    c.status = e.status < hw::kNumStatus ? static_cast<hw::Status>(e.status)
-                                         : hw::Status::kDmaError;
+    c.status =
+        e.status < hw::kNumStatus ? static_cast<hw::Status>(e.status) : hw::Status::kDmaError;
     const size_t len = e.out_len <= kBufferBytes ? e.out_len : 0;
     c.data = {qu.out_bufs[i].data(), c.status == hw::Status::kOk ? len : 0};
     fn(c);

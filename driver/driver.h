@@ -27,15 +27,15 @@ namespace ipsec::driver {
 struct SaParams {
   bool inbound = false;
   uint32_t spi = 0;
-  util::SecretBytes key;        // 16 (AES-128) or 32 (AES-256) bytes
+  util::SecretBytes key;  // 16 (AES-128) or 32 (AES-256) bytes
   uint8_t salt[4] = {};
   bool tunnel = true;
   uint32_t tun_src = 0, tun_dst = 0;  // host order
   bool natt = false;
   uint16_t sport = 4500, dport = 4500;
   bool esn = false;
-  uint32_t window = 0;          // 0: device default (64)
-  uint64_t seq = 0;             // out: next to send (0 means 1); in: highest already received
+  uint32_t window = 0;  // 0: device default (64)
+  uint64_t seq = 0;     // out: next to send (0 means 1); in: highest already received
   hw::IcvLen icv = hw::IcvLen::kIcv16;
   uint64_t soft_bytes = 0, hard_bytes = 0, soft_pkts = 0, hard_pkts = 0;
 };
@@ -49,9 +49,9 @@ struct SaStats {
 };
 
 struct Options {
-  uint32_t queues = 1;     // queue pairs to set up (at most CAP_QUEUES)
-  uint32_t ring_log2 = 8;  // entries per ring = 2^ring_log2
-  bool interrupts = false; // WaitCompletion waits on the queue's IRQ vector instead of polling
+  uint32_t queues = 1;      // queue pairs to set up (at most CAP_QUEUES)
+  uint32_t ring_log2 = 8;   // entries per ring = 2^ring_log2
+  bool interrupts = false;  // WaitCompletion waits on the queue's IRQ vector instead of polling
   uint8_t coalesce_count = 1;
   uint32_t coalesce_timer = 0;  // cycles
 };
@@ -104,8 +104,7 @@ class Driver {
               uint32_t cookie, uint8_t flags = 0);
   void Flush(uint32_t q);
   // Hands each new completion (phase bit) to fn, up to max; one CQ head doorbell at the end.
-  size_t Reap(uint32_t q, const std::function<void(const Completion&)>& fn,
-              size_t max = SIZE_MAX);
+  size_t Reap(uint32_t q, const std::function<void(const Completion&)>& fn, size_t max = SIZE_MAX);
   // Runs the device until queue q has a completion to reap (IRQ or polling), up to max_cycles.
   bool WaitCompletion(uint32_t q, uint64_t max_cycles);
   // Re-enables a queue stopped on a DMA error; descriptors in flight are lost and returned
@@ -122,11 +121,11 @@ class Driver {
     hw::DmaBuffer sq, cq;
     std::vector<hw::DmaBuffer> in_bufs, out_bufs;
     std::vector<uint32_t> cookies;
-    uint32_t sq_tail = 0;    // next entry to write
-    uint32_t cq_head = 0;    // next completion to read
+    uint32_t sq_tail = 0;  // next entry to write
+    uint32_t cq_head = 0;  // next completion to read
     uint32_t in_flight = 0;
     bool phase = true;
-    bool dirty = false;      // posted since the last doorbell
+    bool dirty = false;  // posted since the last doorbell
   };
 
   Driver(hw::Device& dev, const Options& opts) : dev_(dev), opts_(opts) {}

@@ -91,8 +91,8 @@ driver::Result<RunStats> EspRunner::Run(hw::Opcode op, const std::vector<PcapRec
     if (drv_.InFlight(q) == 0) continue;
     if (!drv_.WaitCompletion(q, kCompletionBudget)) {
       return util::Fail(driver::Errc::kTimeout,
-                        "no completion within " + std::to_string(kCompletionBudget) +
-                            " cycles (" + std::to_string(drv_.InFlight(q)) + " in flight)");
+                        "no completion within " + std::to_string(kCompletionBudget) + " cycles (" +
+                            std::to_string(drv_.InFlight(q)) + " in flight)");
     }
     drv_.Reap(q, on_done);
   }

@@ -1,6 +1,7 @@
 // espsim: runs a pcap of packets through the ESP offload device (functional model or RTL) and
 // writes the packets that passed. Command line: DESIGN.md "espsim: the command-line contract".
-//   espsim encap|decap --backend model|rtl --sa SA.json --in IN.pcap --out OUT.pcap [--stats S.json]
+//   espsim encap|decap --backend model|rtl --sa SA.json --in IN.pcap --out OUT.pcap [--stats
+//   S.json]
 // Exit status: 0 done (drops are not errors), 1 runtime failure, 2 bad arguments or SA file.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -79,8 +80,12 @@ int Main(int argc, char** argv) {
             << " out, drops:" << (drops.empty() ? " none" : drops) << ", " << st->cycles
             << " cycles\n";
   if (!stats_path.empty()) {
-    nlohmann::json j = {{"op", op},          {"backend", backend}, {"in", st->in},
-                        {"out", st->out},    {"drops", j_drops},   {"cycles", st->cycles},
+    nlohmann::json j = {{"op", op},
+                        {"backend", backend},
+                        {"in", st->in},
+                        {"out", st->out},
+                        {"drops", j_drops},
+                        {"cycles", st->cycles},
                         {"skipped_non_ipv4", input->stats.skipped_non_ipv4}};
     auto report = (*runner)->Report();
     if (report) {

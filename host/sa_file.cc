@@ -136,7 +136,8 @@ size_t LineOfField(const std::string& text, size_t index, const std::string& fie
     if (c == '"') {
       const size_t end = text.find('"', i + 1);
       if (end == std::string::npos) return 0;
-      if (start != std::string::npos && depth == 1 && text.compare(i + 1, end - i - 1, field) == 0) {
+      if (start != std::string::npos && depth == 1 &&
+          text.compare(i + 1, end - i - 1, field) == 0) {
         return 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + i, '\n'));
       }
       i = end;
@@ -151,9 +152,9 @@ size_t LineOfField(const std::string& text, size_t index, const std::string& fie
   return 0;
 }
 
-const std::set<std::string> kKnownFields = {"name", "direction", "spi", "key", "salt",
-                                            "mode", "tunnel", "natt", "esn", "window",
-                                            "seq", "ts", "iv"};
+const std::set<std::string> kKnownFields = {"name", "direction", "spi",  "key", "salt",
+                                            "mode", "tunnel",    "natt", "esn", "window",
+                                            "seq",  "ts",        "iv"};
 
 }  // namespace
 
@@ -237,8 +238,10 @@ util::BasicResult<std::vector<SaSpec>, SaFileErrc> ParseSaJson(const std::string
         r.Bad("natt", "must be null or {\"sport\", \"dport\"}");
       } else {
         p.natt = true;
-        p.sport = static_cast<uint16_t>(n.contains("sport") ? r.Uint(n["sport"], "natt.sport", 65535, false) : 4500);
-        p.dport = static_cast<uint16_t>(n.contains("dport") ? r.Uint(n["dport"], "natt.dport", 65535, false) : 4500);
+        p.sport = static_cast<uint16_t>(
+            n.contains("sport") ? r.Uint(n["sport"], "natt.sport", 65535, false) : 4500);
+        p.dport = static_cast<uint16_t>(
+            n.contains("dport") ? r.Uint(n["dport"], "natt.dport", 65535, false) : 4500);
       }
     }
     if (r.Has("esn") && !j["esn"].is_boolean()) r.Bad("esn", "must be true or false");

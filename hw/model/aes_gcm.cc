@@ -10,14 +10,17 @@ namespace {
 
 const EVP_CIPHER* CipherFor(size_t key_len) {
   switch (key_len) {
-    case 16: return EVP_aes_128_gcm();
-    case 32: return EVP_aes_256_gcm();
-    default: return nullptr;
+    case 16:
+      return EVP_aes_128_gcm();
+    case 32:
+      return EVP_aes_256_gcm();
+    default:
+      return nullptr;
   }
 }
 
-util::UniquePtr<EVP_CIPHER_CTX> KeyedCtx(const EVP_CIPHER* cipher,
-                                         std::span<const uint8_t> key, bool encrypt) {
+util::UniquePtr<EVP_CIPHER_CTX> KeyedCtx(const EVP_CIPHER* cipher, std::span<const uint8_t> key,
+                                         bool encrypt) {
   util::UniquePtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return nullptr;
   if (EVP_CipherInit_ex(ctx.get(), cipher, nullptr, nullptr, nullptr, encrypt ? 1 : 0) != 1 ||
@@ -44,8 +47,8 @@ std::optional<AesGcm> AesGcm::Create(std::span<const uint8_t> key) {
 bool AesGcm::Seal(std::span<const uint8_t> iv, std::span<const uint8_t> aad,
                   std::span<const uint8_t> pt, std::span<uint8_t> ct,
                   std::span<uint8_t> tag) const {
-  if (iv.size() != kIvLen || ct.size() != pt.size() || tag.size() < 4 ||
-      tag.size() > kMaxTagLen || !Fits(aad.size()) || !Fits(pt.size())) {
+  if (iv.size() != kIvLen || ct.size() != pt.size() || tag.size() < 4 || tag.size() > kMaxTagLen ||
+      !Fits(aad.size()) || !Fits(pt.size())) {
     return false;
   }
   EVP_CIPHER_CTX* c = enc_.get();
@@ -69,8 +72,8 @@ bool AesGcm::Seal(std::span<const uint8_t> iv, std::span<const uint8_t> aad,
 bool AesGcm::Open(std::span<const uint8_t> iv, std::span<const uint8_t> aad,
                   std::span<const uint8_t> ct, std::span<const uint8_t> tag,
                   std::span<uint8_t> pt) const {
-  if (iv.size() != kIvLen || pt.size() != ct.size() || tag.size() < 4 ||
-      tag.size() > kMaxTagLen || !Fits(aad.size()) || !Fits(ct.size())) {
+  if (iv.size() != kIvLen || pt.size() != ct.size() || tag.size() < 4 || tag.size() > kMaxTagLen ||
+      !Fits(aad.size()) || !Fits(ct.size())) {
     return false;
   }
   EVP_CIPHER_CTX* c = dec_.get();

@@ -21,19 +21,17 @@ class AesGcm {
 
   // ct receives pt.size() bytes; tag receives tag.size() bytes (4..16, truncated per SP 800-38D).
   // false only if OpenSSL fails or a span has the wrong size.
-  bool Seal(std::span<const uint8_t> iv, std::span<const uint8_t> aad,
-            std::span<const uint8_t> pt, std::span<uint8_t> ct, std::span<uint8_t> tag) const;
+  bool Seal(std::span<const uint8_t> iv, std::span<const uint8_t> aad, std::span<const uint8_t> pt,
+            std::span<uint8_t> ct, std::span<uint8_t> tag) const;
 
   // pt receives ct.size() bytes. false when the tag does not verify (pt is then zeroed).
-  bool Open(std::span<const uint8_t> iv, std::span<const uint8_t> aad,
-            std::span<const uint8_t> ct, std::span<const uint8_t> tag,
-            std::span<uint8_t> pt) const;
+  bool Open(std::span<const uint8_t> iv, std::span<const uint8_t> aad, std::span<const uint8_t> ct,
+            std::span<const uint8_t> tag, std::span<uint8_t> pt) const;
 
   size_t key_len() const { return key_len_; }
 
  private:
-  AesGcm(util::UniquePtr<EVP_CIPHER_CTX> enc, util::UniquePtr<EVP_CIPHER_CTX> dec,
-         size_t key_len)
+  AesGcm(util::UniquePtr<EVP_CIPHER_CTX> enc, util::UniquePtr<EVP_CIPHER_CTX> dec, size_t key_len)
       : enc_(std::move(enc)), dec_(std::move(dec)), key_len_(key_len) {}
 
   // Keyed contexts; each operation copies nothing but re-inits the IV.

@@ -77,8 +77,7 @@ uint32_t ModelDevice::Read32(uint32_t offset) {
   if (info.access == 0xff || info.access == kAccessWo || info.access == 5) return 0;
   if (offset >= kQueueBase) {
     const uint32_t q = (offset - kQueueBase) / kQueueStride;
-    return q < params_.queues ? ReadQueue(q, kQueueBase + (offset - kQueueBase) % kQueueStride)
-                              : 0;
+    return q < params_.queues ? ReadQueue(q, kQueueBase + (offset - kQueueBase) % kQueueStride) : 0;
   }
   switch (offset) {
     case kIrqStatusOffset:
@@ -200,10 +199,10 @@ void ModelDevice::SaCommand(uint32_t op) {
       util::StoreLe32(c.salt, salt_staging_);
       c.tun_src = Reg(kSaTunSrcOffset);
       c.tun_dst = Reg(kSaTunDstOffset);
-      c.sport = static_cast<uint16_t>(Field(Reg(kSaNattPortsOffset), kSaNattPortsSportShift,
-                                            kSaNattPortsSportMask));
-      c.dport = static_cast<uint16_t>(Field(Reg(kSaNattPortsOffset), kSaNattPortsDportShift,
-                                            kSaNattPortsDportMask));
+      c.sport = static_cast<uint16_t>(
+          Field(Reg(kSaNattPortsOffset), kSaNattPortsSportShift, kSaNattPortsSportMask));
+      c.dport = static_cast<uint16_t>(
+          Field(Reg(kSaNattPortsOffset), kSaNattPortsDportShift, kSaNattPortsDportMask));
       c.window = window == 0 ? kDefaultWindow : window;
       c.seq = Reg64(kSaSeqLoOffset);
       if (!c.esn) c.seq &= 0xffffffffull;
@@ -248,15 +247,20 @@ void ModelDevice::SaCommand(uint32_t op) {
 uint32_t ModelDevice::ReadQueue(uint32_t q, uint32_t reg) {
   const Queue& qs = queues_[q];
   switch (reg) {
-    case kQSqHeadOffset: return qs.sq_head;
-    case kQCqTailOffset: return qs.cq_tail;
-    case kQSqTailOffset: return qs.sq_tail;
-    case kQCqHeadOffset: return qs.cq_head;
+    case kQSqHeadOffset:
+      return qs.sq_head;
+    case kQCqTailOffset:
+      return qs.cq_tail;
+    case kQSqTailOffset:
+      return qs.sq_tail;
+    case kQCqHeadOffset:
+      return qs.cq_head;
     case kQStatusOffset: {
       const bool full = qs.enabled && ((qs.cq_tail + 1) & qs.mask()) == qs.cq_head;
       return uint32_t{qs.stopped} << kQStatusStoppedShift | uint32_t{full} << kQStatusCqFullShift;
     }
-    default: return Reg(reg + q * kQueueStride);
+    default:
+      return Reg(reg + q * kQueueStride);
   }
 }
 
@@ -446,16 +450,24 @@ Sa* ModelDevice::FindInbound(uint32_t spi) {
 void ModelDevice::Account(uint32_t slot, Sa& sa, Status st, uint64_t bytes) {
   SaCounters& k = sa.counters;
   switch (st) {
-    case Status::kOk: break;
-    case Status::kReplay: ++k.replay; return;
-    case Status::kAuthFail: ++k.auth_fail; return;
-    default: ++k.other_drops; return;
+    case Status::kOk:
+      break;
+    case Status::kReplay:
+      ++k.replay;
+      return;
+    case Status::kAuthFail:
+      ++k.auth_fail;
+      return;
+    default:
+      ++k.other_drops;
+      return;
   }
   ++k.pkts;
   k.bytes += bytes;
   const SaConfig& c = sa.cfg;
   auto reached = [&](uint64_t pkts_limit, uint64_t bytes_limit) {
-    return (pkts_limit != 0 && k.pkts >= pkts_limit) || (bytes_limit != 0 && k.bytes >= bytes_limit);
+    return (pkts_limit != 0 && k.pkts >= pkts_limit) ||
+           (bytes_limit != 0 && k.bytes >= bytes_limit);
   };
   if (!sa.soft_hit && reached(c.soft_pkts, c.soft_bytes)) {
     sa.soft_hit = true;

@@ -23,8 +23,8 @@
 namespace ipsec::hw::model {
 
 struct ModelParams {
-  uint32_t lanes = 1;     // reported only: the model has no lanes
-  uint32_t queues = 4;    // <= kMaxQueues
+  uint32_t lanes = 1;        // reported only: the model has no lanes
+  uint32_t queues = 4;       // <= kMaxQueues
   uint32_t sa_slots = 1024;  // power of two, multiple of kSaWays
   uint32_t max_window = kMaxWindow;
   size_t event_fifo_depth = 64;
@@ -52,8 +52,8 @@ class ModelDevice final : public Device {
     uint32_t sq_tail = 0, sq_head = 0, cq_head = 0, cq_tail = 0;
     bool phase = true;
     bool stopped = false;
-    uint32_t pending = 0;         // completions not yet signalled by an interrupt
-    uint64_t pending_since = 0;   // cycle of the oldest of them
+    uint32_t pending = 0;        // completions not yet signalled by an interrupt
+    uint64_t pending_since = 0;  // cycle of the oldest of them
     uint32_t mask() const { return (1u << size_log2) - 1; }
   };
 
@@ -79,7 +79,7 @@ class ModelDevice final : public Device {
 
   ModelParams params_;
   HostMemory memory_;
-  std::vector<uint32_t> regs_;   // backing store of rw/ro registers, by word
+  std::vector<uint32_t> regs_;     // backing store of rw/ro registers, by word
   util::SecretBytes key_staging_;  // SA_KEY words, write-only
   uint32_t salt_staging_ = 0;
   std::vector<Sa> sas_;

@@ -105,7 +105,7 @@ EspOutcome EspEncap(Sa& sa, std::span<const uint8_t> in, std::span<const uint8_t
     o[1] = static_cast<uint8_t>((inner_tos & ~kEcnMask) | ecn);
     StoreBe16(o + 4, sa.ip_id);
     StoreBe16(o + 6, LoadBe16(&in[6]) & kDfBit);  // DF copied, no fragment offset
-    o[8] = 64;                                   // TTL
+    o[8] = 64;                                    // TTL
     StoreBe32(o + 12, sa.cfg.tun_src);
     StoreBe32(o + 16, sa.cfg.tun_dst);
   } else {

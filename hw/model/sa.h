@@ -6,9 +6,9 @@
 #include <optional>
 
 #include "hw/gen/ipsec_regs.h"
-#include "hw/spi_hash.h"
 #include "hw/model/aes_gcm.h"
 #include "hw/model/replay_window.h"
+#include "hw/spi_hash.h"
 
 namespace ipsec::hw::model {
 
@@ -50,9 +50,12 @@ struct Sa {
 
   size_t icv_len() const {
     switch (cfg.icv) {
-      case IcvLen::kIcv12: return 12;
-      case IcvLen::kIcv8: return 8;
-      default: return 16;
+      case IcvLen::kIcv12:
+        return 12;
+      case IcvLen::kIcv8:
+        return 8;
+      default:
+        return 16;
     }
   }
 };

@@ -28,11 +28,16 @@ inline std::optional<std::vector<uint8_t>> FromHex(std::string_view text) {
   int nibble = -1;
   for (char c : text) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else if (c == ':' || c == ' ' || c == '\t' || c == '\n') continue;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else if (c == ':' || c == ' ' || c == '\t' || c == '\n')
+      continue;
+    else
+      return std::nullopt;
     if (nibble < 0) {
       nibble = v;
     } else {

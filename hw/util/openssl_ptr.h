@@ -12,9 +12,9 @@ namespace ipsec::util {
 template <class T>
 struct OpenSslDeleter;
 
-#define IPSEC_OPENSSL_DELETER(type, fn) \
-  template <>                           \
-  struct OpenSslDeleter<type> {         \
+#define IPSEC_OPENSSL_DELETER(type, fn)       \
+  template <>                                 \
+  struct OpenSslDeleter<type> {               \
     void operator()(type* p) const { fn(p); } \
   }
 

@@ -6,8 +6,8 @@
 #include <openssl/evp.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -141,21 +141,26 @@ Row Measure(size_t size) {
       return room;
     };
     const size_t batch = (*drv)->ring_capacity();
-    r.enc_dev = Rate([&] { run(hw::Opcode::kEncap, out_slot, [&]() -> const auto& { return pkt; }); },
-                     batch);
+    r.enc_dev = Rate(
+        [&] {
+          run(
+              hw::Opcode::kEncap, out_slot, [&]() -> const auto& { return pkt; });
+        },
+        batch);
     p.inbound = true;
     p.window = 4096;
     auto in_slot = *(*drv)->InstallSa(p);
     size_t next = 0;
     r.dec_dev = Rate(
         [&] {
-          run(hw::Opcode::kDecap, 0, [&]() -> const auto& {
-            if (++next % esp_pkts.size() == 0) {  // restart the window for another pass
-              (void)(*drv)->RemoveSa(in_slot);
-              in_slot = *(*drv)->InstallSa(p);
-            }
-            return esp_pkts[next % esp_pkts.size()];
-          });
+          run(
+              hw::Opcode::kDecap, 0, [&]() -> const auto& {
+                if (++next % esp_pkts.size() == 0) {  // restart the window for another pass
+                  (void)(*drv)->RemoveSa(in_slot);
+                  in_slot = *(*drv)->InstallSa(p);
+                }
+                return esp_pkts[next % esp_pkts.size()];
+              });
         },
         batch);
   }

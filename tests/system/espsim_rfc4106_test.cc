@@ -1,10 +1,11 @@
-// The RFC 4106 ESP known-answer packets of draft-mcgrew-gcm-test-01 (tests/vectors/rfc4106_esp.json)
-// through espsim and the device, bit for bit: encap of each case's payload with the case's SPI,
-// sequence number, salt and explicit IV must give the case's ESP packet, and decap of that packet
-// must give the payload back. The draft's packets carry next header 1 and standard padding, so they
-// go through transport mode (an IPv4 header with protocol 1 in front of the payload).
-// Two cases cannot go through the device, and the test checks that they are refused clearly:
-// case 7 (AES-192, not offered) and case 4 (SPI 0, which RFC 4303 2.1 forbids on the wire).
+// The RFC 4106 ESP known-answer packets of draft-mcgrew-gcm-test-01
+// (tests/vectors/rfc4106_esp.json) through espsim and the device, bit for bit: encap of each case's
+// payload with the case's SPI, sequence number, salt and explicit IV must give the case's ESP
+// packet, and decap of that packet must give the payload back. The draft's packets carry next
+// header 1 and standard padding, so they go through transport mode (an IPv4 header with protocol 1
+// in front of the payload). Two cases cannot go through the device, and the test checks that they
+// are refused clearly: case 7 (AES-192, not offered) and case 4 (SPI 0, which RFC 4303 2.1 forbids
+// on the wire).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -43,9 +44,9 @@ std::string SaJson(const testvec::Rfc4106Case& c, bool inbound) {
                 static_cast<unsigned long long>(inbound ? c.seq - 1 : c.seq));
   std::string j = "{\"sas\": [{\"name\": \"kat\", \"direction\": \"" +
                   std::string(inbound ? "in" : "out") + "\", \"spi\": " + std::to_string(c.spi) +
-                  ", \"key\": \"" + util::ToHex(c.key) + "\", \"salt\": \"" +
-                  util::ToHex(c.salt) + "\", \"mode\": \"transport\", \"esn\": " +
-                  (c.esn ? "true" : "false") + ", \"seq\": \"" + seq + "\"";
+                  ", \"key\": \"" + util::ToHex(c.key) + "\", \"salt\": \"" + util::ToHex(c.salt) +
+                  "\", \"mode\": \"transport\", \"esn\": " + (c.esn ? "true" : "false") +
+                  ", \"seq\": \"" + seq + "\"";
   if (!inbound) j += ", \"iv\": \"" + util::ToHex(c.iv) + "\"";
   return j + "}]}";
 }
@@ -65,8 +66,8 @@ class Rfc4106Espsim : public ::testing::Test {
   // A case the device cannot take: espsim must refuse its SA file with a message naming the field.
   bool ExpectRefused(const testvec::Rfc4106Case& c, const testing::CommandResult& r) {
     const char* why = c.key.size() == 24 ? "key: 24 bytes, need 16 or 32"
-                      : c.spi == 0      ? "spi: SPIs 0..255 are reserved"
-                                        : nullptr;
+                      : c.spi == 0       ? "spi: SPIs 0..255 are reserved"
+                                         : nullptr;
     if (why == nullptr) return false;
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.output.find(why), std::string::npos) << r.output;

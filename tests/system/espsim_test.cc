@@ -31,9 +31,7 @@ class EspsimTest : public ::testing::Test {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
   std::string Path(const std::string& f) const { return dir_ + "/" + f; }
-  void WriteFile(const std::string& f, const std::string& text) {
-    std::ofstream(Path(f)) << text;
-  }
+  void WriteFile(const std::string& f, const std::string& text) { std::ofstream(Path(f)) << text; }
   std::vector<PcapRecord> Traffic(size_t n, uint32_t seed, uint32_t hosts = 5) {
     std::mt19937 rng(seed);
     std::vector<PcapRecord> v;
@@ -63,8 +61,12 @@ std::string SaJson(const std::string& mode, bool natt, bool esn, const std::stri
       (natt ? "{\"sport\": 4500, \"dport\": 4500}" : "null") +
       ", \"esn\": " + (esn ? "true" : "false");
   return "{\"sas\": [\n"
-         "  {\"name\": \"out\", \"direction\": \"out\", \"spi\": \"0xc0ffee01\", " + common + "},\n"
-         "  {\"name\": \"in\", \"direction\": \"in\", \"spi\": \"0xc0ffee01\", " + common + "}\n"
+         "  {\"name\": \"out\", \"direction\": \"out\", \"spi\": \"0xc0ffee01\", " +
+         common +
+         "},\n"
+         "  {\"name\": \"in\", \"direction\": \"in\", \"spi\": \"0xc0ffee01\", " +
+         common +
+         "}\n"
          "]}\n";
 }
 
@@ -79,14 +81,14 @@ TEST_F(EspsimTest, EncapThenDecapRestoresEveryPacket) {
       for (bool esn : {false, true}) {
         SCOPED_TRACE(std::string(mode) + (natt ? " natt" : "") + (esn ? " esn" : ""));
         WriteFile("sa.json", SaJson(mode, natt, esn, kKey256));
-        auto e = Espsim("encap --backend model --sa " + Path("sa.json") + " --in " +
-                        Path("in.pcap") + " --out " + Path("esp.pcap") + " --stats " +
-                        Path("e.json"));
+        auto e =
+            Espsim("encap --backend model --sa " + Path("sa.json") + " --in " + Path("in.pcap") +
+                   " --out " + Path("esp.pcap") + " --stats " + Path("e.json"));
         ASSERT_EQ(e.status, 0) << e.output;
         EXPECT_NE(e.output.find("60 in, 60 out, drops: none"), std::string::npos) << e.output;
-        auto d = Espsim("decap --backend model --sa " + Path("sa.json") + " --in " +
-                        Path("esp.pcap") + " --out " + Path("plain.pcap") + " --stats " +
-                        Path("d.json"));
+        auto d =
+            Espsim("decap --backend model --sa " + Path("sa.json") + " --in " + Path("esp.pcap") +
+                   " --out " + Path("plain.pcap") + " --stats " + Path("d.json"));
         ASSERT_EQ(d.status, 0) << d.output;
         auto back = ReadPcap(Path("plain.pcap"));
         ASSERT_TRUE(back);
@@ -135,16 +137,18 @@ TEST_F(EspsimTest, ReplayedAndForgedPacketsAreCountedByCause) {
   ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
   WriteFile("sa.json", SaJson("tunnel", false, false, kKey128));
   ASSERT_EQ(Espsim("encap --sa " + Path("sa.json") + " --in " + Path("in.pcap") + " --out " +
-                   Path("esp.pcap")).status, 0);
+                   Path("esp.pcap"))
+                .status,
+            0);
   auto esp = ReadPcap(Path("esp.pcap"));
   ASSERT_TRUE(esp);
   std::vector<PcapRecord> mixed = esp->records;
   mixed.push_back(esp->records[3]);  // replay
   PcapRecord forged = esp->records[9];
-  forged.packet.back() ^= 0x40;      // ICV bit
+  forged.packet.back() ^= 0x40;  // ICV bit
   mixed.insert(mixed.begin() + 9, forged);
   PcapRecord cut = esp->records[0];
-  cut.packet.resize(30);             // truncated
+  cut.packet.resize(30);  // truncated
   mixed.push_back(cut);
   ASSERT_TRUE(WritePcap(Path("mixed.pcap"), mixed));
   auto d = Espsim("decap --sa " + Path("sa.json") + " --in " + Path("mixed.pcap") + " --out " +

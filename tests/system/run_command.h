@@ -10,7 +10,7 @@
 namespace ipsec::testing {
 
 struct CommandResult {
-  int status = -1;  // exit status, or -1 if it did not exit normally
+  int status = -1;     // exit status, or -1 if it did not exit normally
   std::string output;  // stdout and stderr together
 };
 

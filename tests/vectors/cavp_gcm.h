@@ -53,12 +53,18 @@ inline std::vector<GcmVector> LoadCavpGcm(const std::string& path) {
     if (eq == std::string::npos) continue;
     std::string name = line.substr(0, eq);
     auto bytes = util::FromHex(line.substr(eq + 3)).value_or(std::vector<uint8_t>{});
-    if (name == "Key") cur.key = bytes;
-    else if (name == "IV") cur.iv = bytes;
-    else if (name == "PT") cur.pt = bytes;
-    else if (name == "AAD") cur.aad = bytes;
-    else if (name == "CT") cur.ct = bytes;
-    else if (name == "Tag") cur.tag = bytes;
+    if (name == "Key")
+      cur.key = bytes;
+    else if (name == "IV")
+      cur.iv = bytes;
+    else if (name == "PT")
+      cur.pt = bytes;
+    else if (name == "AAD")
+      cur.aad = bytes;
+    else if (name == "CT")
+      cur.ct = bytes;
+    else if (name == "Tag")
+      cur.tag = bytes;
   }
   flush();
   return out;

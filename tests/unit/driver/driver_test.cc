@@ -1,12 +1,13 @@
 // The driver test suite. It runs unchanged on every backend in backends.h (the functional model,
 // and the RTL device once built). ESP output is checked by an independent decryption written
 // here with OpenSSL (through AesGcm), not by the device's own decap.
+#include "driver/driver.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 
-#include "driver/driver.h"
 #include "hw/model/aes_gcm.h"
 #include "hw/util/endian.h"
 #include "tests/models/packets.h"
@@ -64,10 +65,12 @@ class DriverTest : public ::testing::TestWithParam<testing::Backend> {
     EXPECT_TRUE(drv_->Post(q, op, slot, pkt, 77, flags));
     drv_->Flush(q);
     EXPECT_TRUE(drv_->WaitCompletion(q, kBudget)) << "no completion: the queue hung";
-    EXPECT_EQ(drv_->Reap(q, [&](const Completion& c) {
-      EXPECT_EQ(c.cookie, 77u);
-      r = {c.status, c.seq, {c.data.begin(), c.data.end()}};
-    }), 1u);
+    EXPECT_EQ(drv_->Reap(q,
+                         [&](const Completion& c) {
+                           EXPECT_EQ(c.cookie, 77u);
+                           r = {c.status, c.seq, {c.data.begin(), c.data.end()}};
+                         }),
+              1u);
     return r;
   }
   std::unique_ptr<hw::Device> dev_;
@@ -157,8 +160,8 @@ TEST_P(DriverTest, EncapDecapAllModesAndSizes) {
     for (bool tunnel : {true, false}) {
       for (bool natt : {false, true}) {
         for (bool esn : {false, true}) {
-          SCOPED_TRACE(::testing::Message() << "key " << key_len << " tunnel " << tunnel
-                                            << " natt " << natt << " esn " << esn);
+          SCOPED_TRACE(::testing::Message() << "key " << key_len << " tunnel " << tunnel << " natt "
+                                            << natt << " esn " << esn);
           const uint64_t seq0 = esn ? 0xfffffffeull : 1;
           SaParams out = MakeSa(false, ++spi, key_len, tunnel, natt, esn, seq0);
           SaParams in = MakeSa(true, spi, key_len, tunnel, natt, esn, seq0 - 1);
@@ -476,8 +479,7 @@ TEST_P(DriverTest, PacketDmaErrorIsReportedAndQueueContinues) {
   drv_->Flush(0);
   ASSERT_TRUE(drv_->WaitCompletion(0, kBudget));
   drv_->Reap(0, [](const Completion& c) { EXPECT_EQ(c.status, Status::kDmaError); });
-  EXPECT_EQ(Run1(Opcode::kEncap, *os, MakeIpv4(kHostA, kHostB, 17, 64, rng_)).status,
-            Status::kOk);
+  EXPECT_EQ(Run1(Opcode::kEncap, *os, MakeIpv4(kHostA, kHostB, 17, 64, rng_)).status, Status::kOk);
 }
 
 TEST_P(DriverTest, RingDmaErrorStopsQueueAndRecovers) {
@@ -495,8 +497,7 @@ TEST_P(DriverTest, RingDmaErrorStopsQueueAndRecovers) {
   ASSERT_TRUE(lost);
   EXPECT_EQ(*lost, std::vector<uint32_t>{9});
   EXPECT_FALSE(drv_->QueueStopped(0));
-  EXPECT_EQ(Run1(Opcode::kEncap, *os, MakeIpv4(kHostA, kHostB, 17, 64, rng_)).status,
-            Status::kOk);
+  EXPECT_EQ(Run1(Opcode::kEncap, *os, MakeIpv4(kHostA, kHostB, 17, 64, rng_)).status, Status::kOk);
 }
 
 TEST_P(DriverTest, SeveralQueuesAndInterrupts) {
@@ -520,7 +521,10 @@ TEST_P(DriverTest, SeveralQueuesAndInterrupts) {
 }
 
 TEST_P(DriverTest, CoalescingTimerFires) {
-  Open({.queues = 1, .ring_log2 = 4, .interrupts = true, .coalesce_count = 8,
+  Open({.queues = 1,
+        .ring_log2 = 4,
+        .interrupts = true,
+        .coalesce_count = 8,
         .coalesce_timer = 500});
   auto os = drv_->InstallSa(MakeSa(false, 0x8500, 16, true, false, false));
   ASSERT_TRUE(drv_->Post(0, Opcode::kEncap, *os, MakeIpv4(kHostA, kHostB, 17, 64, rng_), 1));
