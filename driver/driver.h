@@ -107,6 +107,8 @@ class Driver {
   size_t Reap(uint32_t q, const std::function<void(const Completion&)>& fn, size_t max = SIZE_MAX);
   // Runs the device until queue q has a completion to reap (IRQ or polling), up to max_cycles.
   bool WaitCompletion(uint32_t q, uint64_t max_cycles);
+  // Queue q has a completion to reap (reads host memory only, no MMIO).
+  bool HasCompletion(uint32_t q) const;
   // Re-enables a queue stopped on a DMA error; descriptors in flight are lost and returned
   // to the caller as their cookies.
   Result<std::vector<uint32_t>> RecoverQueue(uint32_t q);
@@ -133,7 +135,6 @@ class Driver {
   Status SetupQueue(uint32_t q);
   void WriteQueueRegs(uint32_t q);
   Status SaCommand(uint32_t slot, hw::SaCmd cmd);
-  bool HasCompletion(uint32_t q) const;
   uint32_t mask() const { return (1u << opts_.ring_log2) - 1; }
 
   hw::Device& dev_;
