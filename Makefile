@@ -57,7 +57,7 @@ test: deps check-gen $(BUILD_TEST)/$(if $(CMAKE_GEN),build.ninja,Makefile)
 	bash tools/fuzz.sh $(FUZZ_SECONDS)
 
 run: build
-	$(BUILD_REL)/host/ipsec-demo
+	bash tools/demo.sh $(BUILD_REL)
 
 bench: build
 	bash tools/bench.sh $(BUILD_REL)
