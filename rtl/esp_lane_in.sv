@@ -10,10 +10,11 @@
 // Full description: rtl/doc/esp_lane.md.
 //
 // How the bytes move: the last two input beats sit in a window {prev_q, cur_q}. Each packet is
-// a sequence of steps (AAD, payload beat 0..n-1, and for decap a hold step for the last
-// ciphertext beat and a tag step); a step that needs input bytes issues once the beat holding
-// its last byte is in the window, extracting 16 bytes at any offset of the window. A new beat
-// enters the window only when the bytes it pushes out are no longer needed, so one beat in and
+// a sequence of steps (AAD, payload beats 0..n-1; for decap the last payload beat is the tag
+// step: its ciphertext is captured into hold_q beside the other steps as soon as it is in the
+// window, and it issues with the ICV as tag); a step that needs input bytes issues once the
+// beat holding its last byte is in the window, extracting 16 bytes at any offset of it. A new
+// beat enters the window only when the bytes it pushes out are no longer needed: one beat in and
 // one GCM beat out per clock, across packets (the next packet's first beat enters in the clock
 // its predecessor issues its last step).
 module esp_lane_in
@@ -91,6 +92,8 @@ module esp_lane_in
   lane_job_t        job_q, job_d;
   logic [NbW-1:0]   nin_q, nin_d, nb_q, nb_d;  // beats taken / beats of the packet
   logic [127:0]     prev_q, prev_d, cur_q, cur_d, hold_q, hold_d;
+  logic             hok_q, hok_d;              // decap: hold_q has the last ciphertext beat
+  pos_t             slast_q, slast_d;          // decap: start of the last ciphertext beat
   logic [HdrW-1:0]  hb_q, hb_d;                // input beats 0..5 as received
   step_e            st_q, st_d;
   pos_t             sj_q, sj_d;                // start of the current payload step's bytes
@@ -266,7 +269,8 @@ module esp_lane_in
 
   pos_t         nd, lastneed, nxt;
   logic         sat, last_pl, issue, finish, start, shift, win_ok;
-  logic [127:0] ext16, tail, tag16;
+  logic [127:0] ext16, tail, tag16, hext;
+  logic         hcap, to_tag;
   logic [15:0]  dkeep;
 
   always_comb begin
@@ -278,6 +282,13 @@ module esp_lane_in
     tag16    = window16(prev_q, cur_q, 5'(tagpos_q - wbase)) &
                expand_keep(first_bytes((LenW + 2)'(icvb)));
     dkeep    = first_bytes((LenW + 2)'(dl_q));
+    // Decap: the last ciphertext beat is captured into hold_q as soon as its bytes are in the
+    // window, beside whatever step runs; the tag step then sends it with the ICV.
+    hext     = window16(prev_q, cur_q, 5'(slast_q - wbase));
+    hcap     = act_q && job_q.decap && !hok_q && (st_q == StPay || st_q == StTag) &&
+               (tagpos_q - pos_t'(1) < p16(nin_q) || nin_q == nb_q);
+    // Decap: the payload step before the last goes on to the tag step.
+    to_tag   = job_q.decap && rem_q <= pos_t'(32);
     // Encap trailer bytes: pad 1, 2, 3.., pad length, next header (RFC 4303 2.4, 2.6).
     tail     = '0;
     for (int i = 0; i < 16; i++) begin
@@ -313,6 +324,7 @@ module esp_lane_in
         // Before the AAD: keep the IV (decap) or the first payload bytes in the window.
         nxt          = !hdr_ok ? PosInf :
                        (issue ? off : (job_q.decap ? pos_t'(job_q.esp_off) + pos_t'(8) : off));
+        to_tag       = job_q.decap && clen <= pos_t'(16);
       end
       StPay: begin
         lastneed  = sj_q + nd - pos_t'(1);
@@ -320,26 +332,27 @@ module esp_lane_in
         g_data_o  = job_q.decap ? ext16 : ((ext16 & expand_keep(dkeep)) | tail);
         g_keep_o  = first_bytes((LenW + 2)'(rem_q));
         g_last_o  = last_pl;
-        // The last decap beat waits in hold_q for the ICV (StTag).
-        g_valid_o = sat && !(job_q.decap && last_pl);
-        issue     = sat && (g_ready_i || (job_q.decap && last_pl));
+        g_valid_o = sat;
+        issue     = sat && g_ready_i;
         if (!issue) begin
           nxt = (nd > 0) ? sj_q : PosInf;
+        end else if (to_tag) begin
+          nxt = (hok_q || hcap) ? tagpos_q : slast_q;
         end else if (last_pl) begin
-          nxt = job_q.decap ? tagpos_q : PosInf;
+          nxt = PosInf;
         end else begin
           nxt = (dl_q > pos_t'(16) || job_q.decap) ? sj_q + pos_t'(16) : PosInf;
         end
       end
       StTag: begin
         lastneed  = tagpos_q + pos_t'(icvb) - pos_t'(1);
-        sat       = (lastneed < p16(nin_q)) || (nin_q == nb_q);
+        sat       = ((lastneed < p16(nin_q)) || (nin_q == nb_q)) && (hok_q || hcap);
         g_valid_o = sat;
-        g_data_o  = hold_q;
+        g_data_o  = hok_q ? hold_q : hext;
         g_keep_o  = first_bytes((LenW + 2)'(rem_q));
         g_last_o  = 1'b1;
         issue     = sat && g_ready_i;
-        nxt       = issue ? PosInf : tagpos_q;
+        nxt       = issue ? PosInf : ((hok_q || hcap) ? tagpos_q : slast_q);
       end
       default: begin
         issue = 1'b0;
@@ -349,7 +362,7 @@ module esp_lane_in
 
     // The packet is finished when every GCM beat is issued and every input beat taken.
     finish = act_q && (st_q == StDone || (issue && (st_q == StTag ||
-             (st_q == StPay && last_pl && !job_q.decap)))) && nin_q == nb_q;
+             (st_q == StPay && last_pl)))) && nin_q == nb_q;
     start  = (!act_q || finish) && jf_cnt_q != 2'd0;
     win_ok = (nin_q < NbW'(2)) || (nxt >= p16(nin_q) - pos_t'(16));
     if (start) begin
@@ -371,7 +384,9 @@ module esp_lane_in
     nb_d     = nb_q;
     prev_d   = prev_q;
     cur_d    = cur_q;
-    hold_d   = hold_q;
+    hold_d   = hcap ? hext : hold_q;
+    hok_d    = hok_q || hcap;
+    slast_d  = slast_q;
     hb_d     = hb_q;
     st_d     = st_q;
     sj_d     = sj_q;
@@ -387,7 +402,9 @@ module esp_lane_in
     if (issue) begin
       unique case (st_q)
         StHdr: begin
-          st_d     = StPay;
+          st_d     = to_tag ? StTag : StPay;
+          hok_d    = 1'b0;
+          slast_d  = off + ((clen - pos_t'(1)) & ~pos_t'(15));
           sj_d     = off;
           rem_d    = clen;
           dl_d     = plen;
@@ -397,9 +414,9 @@ module esp_lane_in
         end
         StPay: begin
           if (last_pl) begin
-            st_d   = job_q.decap ? StTag : StDone;
-            hold_d = ext16;
+            st_d = StDone;
           end else begin
+            st_d  = to_tag ? StTag : StPay;
             sj_d  = sj_q + pos_t'(16);
             rem_d = rem_q - pos_t'(16);
             dl_d  = dl_q - pos_t'(16);
@@ -455,6 +472,8 @@ module esp_lane_in
       prev_q   <= '0;
       cur_q    <= '0;
       hold_q   <= '0;
+      hok_q    <= 1'b0;
+      slast_q  <= '0;
       hb_q     <= '0;
       st_q     <= StDone;
       sj_q     <= '0;
@@ -474,6 +493,8 @@ module esp_lane_in
       prev_q   <= prev_d;
       cur_q    <= cur_d;
       hold_q   <= hold_d;
+      hok_q    <= hok_d;
+      slast_q  <= slast_d;
       hb_q     <= hb_d;
       st_q     <= st_d;
       sj_q     <= sj_d;

@@ -193,7 +193,7 @@ TEST_F(EspLaneTest, FullRateEfficiency) {
       const double eff = static_cast<double>(st.beat_limit) / cycles;
       std::printf("%s %zu B: %.2f cycles/packet, efficiency %.3f\n", decap ? "decap" : "encap",
                   size, cycles / static_cast<double>(st.packets), eff);
-      EXPECT_GE(eff, 0.90) << (decap ? "decap " : "encap ") << size;
+      EXPECT_GE(eff, 0.95) << (decap ? "decap " : "encap ") << size;
     }
   }
 }
