@@ -20,7 +20,7 @@
 // 128 bits); the front end may refuse such SAs instead.
 module esp_lane
   import esp_lane_pkg::*;
-  import esp_lane_int_pkg::*;
+  import esp_lane_util_pkg::*;
 #(
   parameter int unsigned Slots      = 1024,  // key table depth: key id = SA slot
   parameter int unsigned MaxKeyBits = 256,   // 128: AES-128 only; 256: AES-128 and AES-256

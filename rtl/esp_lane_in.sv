@@ -19,7 +19,7 @@
 // its predecessor issues its last step).
 module esp_lane_in
   import esp_lane_pkg::*;
-  import esp_lane_int_pkg::*;
+  import esp_lane_util_pkg::*;
 #(
   parameter int unsigned SlotW = 10
 ) (

@@ -18,7 +18,7 @@
 // stay there until the reader has fetched them, so decap output waits for the verdict.
 module esp_lane_out
   import esp_lane_pkg::*;
-  import esp_lane_int_pkg::*;
+  import esp_lane_util_pkg::*;
 #(
   parameter int unsigned RingBeats = 1184,  // ring buffer depth (2 x 592: two 9216 B packets)
   parameter int unsigned InfoDepth = 8,     // packets between the input side and the post

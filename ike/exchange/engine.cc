@@ -85,10 +85,14 @@ std::string IdToString(const IdPayload& id) {
 }
 
 uint32_t Engine::Internal::NewChildSpi() {
-  for (;;) {
+  for (int tries = 0;; ++tries) {
     // The top byte is kept 0xc_ like strongSwan's, to stay clear of reserved SPIs 1..255.
     uint32_t spi = 0xc0000000u | (deps.random->U32() & 0x3fffffffu);
-    if (spis_in.insert(spi).second) return spi;
+    if (spis_in.count(spi) != 0) continue;
+    // After many refusals (a full table) take the candidate: the install then reports it.
+    if (deps.accept_spi_in && tries < 4096 && !deps.accept_spi_in(spi)) continue;
+    spis_in.insert(spi);
+    return spi;
   }
 }
 

@@ -9,6 +9,7 @@
 //         on soft lifetime from the device -> OnSoftLifetime(spi_in)
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,6 +52,9 @@ class Engine {
     SaSink* sink = nullptr;
     Random* random = nullptr;  // nonces, SPIs, DH keys, IVs
     LogFn log;
+    // Optional: accepts or refuses a candidate inbound ESP SPI before it is offered to the peer
+    // (espd refuses SPIs whose device hash bucket is full); refused candidates are redrawn.
+    std::function<bool(uint32_t)> accept_spi_in;
   };
 
   static Result<std::unique_ptr<Engine>> Create(Config config, Deps deps);

@@ -1,9 +1,9 @@
-// esp_lane_int_pkg: types and helpers shared by the parts of an ESP lane (esp_lane,
+// esp_lane_util_pkg: types and helpers shared by the parts of an ESP lane (esp_lane,
 // esp_lane_in, esp_lane_out). Not part of the front-end contract (that is esp_lane_pkg).
 //
 // Byte order as everywhere in rtl/: byte 0 of a multi-byte vector is its most significant
 // byte (network order). A 16-byte keep mask has bit 15 for byte 0.
-package esp_lane_int_pkg;
+package esp_lane_util_pkg;
 
   import esp_lane_pkg::*;
 
