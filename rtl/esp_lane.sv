@@ -201,5 +201,6 @@ module esp_lane
   );
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 1 && Slots <= 65536)
+  `ASSERT_INIT(LenWAgrees_A, LaneLenW == LenW)
 
 endmodule

@@ -5,7 +5,9 @@
 // byte (network order). A 16-byte keep mask has bit 15 for byte 0.
 package esp_lane_util_pkg;
 
-  import esp_lane_pkg::*;
+  // esp_lane_pkg::LenW, repeated so that this package stands alone (rtl_lint lints each package
+  // by itself); esp_lane checks that the two agree (LenWAgrees_A).
+  localparam int unsigned LaneLenW = 14;
 
   localparam int unsigned HdrBytes = 96;  // largest header a lane emits or parses (84 used)
   localparam int unsigned HdrW     = 8 * HdrBytes;
@@ -21,13 +23,13 @@ package esp_lane_util_pkg;
                                  // transport mode, 0 in tunnel mode
     logic [15:0]     csum_part;  // decap transport: one's-complement sum of the outer header
                                  // without total length, protocol and checksum (folded)
-    logic [LenW-1:0] clen;       // ciphertext bytes C (payload || pad || pad len || next hdr)
-    logic [LenW-1:0] out_cap;    // decap: the descriptor's output buffer size
-    logic [LenW-1:0] inner_len;  // encap: the inner packet's IPv4 total length
+    logic [LaneLenW-1:0] clen;       // ciphertext bytes C (payload, pad, pad len, next hdr)
+    logic [LaneLenW-1:0] out_cap;    // decap: the descriptor's output buffer size
+    logic [LaneLenW-1:0] inner_len;  // encap: the inner packet's IPv4 total length
   } info_t;
 
   // Keep mask of the first n bytes of a beat, n clamped to 0..16 (n is signed).
-  function automatic logic [15:0] first_bytes(logic signed [LenW+1:0] n);
+  function automatic logic [15:0] first_bytes(logic signed [LaneLenW+1:0] n);
     if (n <= 0) begin
       first_bytes = 16'h0000;
     end else if (n >= 16) begin

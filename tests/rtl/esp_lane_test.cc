@@ -43,9 +43,12 @@ class EspLaneTest : public ::testing::Test {
 
   static uint64_t RandomSeq(std::mt19937_64& rng, bool esn) {
     switch (rng() % 4) {
-      case 0: return 1 + rng() % 100;
-      case 1: return esn ? (rng() | 1) : 0xffffffffull - rng() % 4;
-      default: return esn ? (rng() >> (rng() % 40)) | 1 : (rng() & 0xffffffffu) | 1;
+      case 0:
+        return 1 + rng() % 100;
+      case 1:
+        return esn ? (rng() | 1) : 0xffffffffull - rng() % 4;
+      default:
+        return esn ? (rng() >> (rng() % 40)) | 1 : (rng() & 0xffffffffu) | 1;
     }
   }
 
@@ -97,8 +100,8 @@ TEST_F(EspLaneTest, DecapDrops) {
   LaneDriver<Vesp_lane> d(tb_, {.p_in = 80, .p_out = 70, .p_res = 60, .seed = rng()});
   std::vector<LaneSa> sas;
   for (uint16_t i = 0; i < 8; ++i) {
-    sas.push_back(RandomSa(rng, static_cast<uint16_t>(100 + 37 * i), i & 1, i & 2, i & 4,
-                           rng() % 2));
+    sas.push_back(
+        RandomSa(rng, static_cast<uint16_t>(100 + 37 * i), i & 1, i & 2, i & 4, rng() % 2));
     d.InstallKey(sas.back().slot, sas.back().key);
   }
   int counts[16] = {};
@@ -106,7 +109,8 @@ TEST_F(EspLaneTest, DecapDrops) {
     const LaneSa& s = sas[rng() % sas.size()];
     const auto kind = static_cast<DecapKind>(rng() % 8);
     const size_t inner = 20 + rng() % (rng() % 4 == 0 ? 2000 : 120);
-    LanePkt p = MakeDecap(rng, s, inner, RandomSeq(rng, s.cfg.esn), kind, rng() % 5 == 0 ? rng() % 40 : 0);
+    LanePkt p =
+        MakeDecap(rng, s, inner, RandomSeq(rng, s.cfg.esn), kind, rng() % 5 == 0 ? rng() % 40 : 0);
     ++counts[static_cast<int>(p.want_status)];
     d.Add(std::move(p));
   }
@@ -126,8 +130,7 @@ TEST_F(EspLaneTest, DecapDrops) {
 // the SAs' keys replaced between rounds (back-to-back SAs change within a round).
 TEST_F(EspLaneTest, RandomTraffic) {
   std::mt19937_64 rng(TestSeed(13));
-  LaneDriver<Vesp_lane> d(tb_, {.p_in = 85, .p_job = 90, .p_out = 75, .p_res = 80,
-                                .seed = rng()});
+  LaneDriver<Vesp_lane> d(tb_, {.p_in = 85, .p_job = 90, .p_out = 75, .p_res = 80, .seed = rng()});
   uint64_t packets = 0;
   for (int round = 0; round < 6; ++round) {
     std::vector<LaneSa> sas;
@@ -141,9 +144,15 @@ TEST_F(EspLaneTest, RandomTraffic) {
       const LaneSa& s = sas[rng() % sas.size()];
       size_t size;
       switch (rng() % 8) {
-        case 0: size = 9000 + rng() % 217; break;
-        case 1: size = 1000 + rng() % 8000; break;
-        default: size = 20 + rng() % 300; break;
+        case 0:
+          size = 9000 + rng() % 217;
+          break;
+        case 1:
+          size = 1000 + rng() % 8000;
+          break;
+        default:
+          size = 20 + rng() % 300;
+          break;
       }
       const size_t tail = rng() % 6 == 0 ? rng() % 64 : 0;
       if (rng() % 2) {

@@ -90,10 +90,14 @@ class EspReplayTest : public ::testing::Test {
   bool Fired(Op op) {
     auto& t = tb_.model();
     switch (op) {
-      case Op::kInit: return t.init_valid_i && t.init_ready_o;
-      case Op::kCheck: return t.chk_valid_i && t.chk_ready_o;
-      case Op::kCommit: return t.cmt_valid_i && t.cmt_ready_o;
-      default: return t.rd_valid_i && t.rd_ready_o;
+      case Op::kInit:
+        return t.init_valid_i && t.init_ready_o;
+      case Op::kCheck:
+        return t.chk_valid_i && t.chk_ready_o;
+      case Op::kCommit:
+        return t.cmt_valid_i && t.cmt_ready_o;
+      default:
+        return t.rd_valid_i && t.rd_ready_o;
     }
   }
 
@@ -210,10 +214,18 @@ class EspReplayTest : public ::testing::Test {
     const uint64_t max = w.esn() ? ~0ull : 0xffffffffull;
     uint64_t s;
     switch (rng() % 8) {
-      case 0: s = rng(); break;
-      case 1: s = t + 1 + rng() % 3; break;
-      case 2: s = t + rng() % (4 * span); break;
-      default: s = t - std::min<uint64_t>(t, rng() % span); break;
+      case 0:
+        s = rng();
+        break;
+      case 1:
+        s = t + 1 + rng() % 3;
+        break;
+      case 2:
+        s = t + rng() % (4 * span);
+        break;
+      default:
+        s = t - std::min<uint64_t>(t, rng() % span);
+        break;
     }
     if (s > max) s = rng() % 2 ? max : s & max;
     return s;
@@ -230,19 +242,23 @@ class EspReplayTest : public ::testing::Test {
 // Initial T: 0 or a number near an interesting place (2^32 boundaries for ESN).
 uint64_t InitialT(std::mt19937_64& rng, bool esn, uint32_t window) {
   switch (rng() % 5) {
-    case 0: return 0;
-    case 1: return rng() % (2 * window + 2);
-    case 2: return esn ? (uint64_t{1 + rng() % 3} << 32) - rng() % (2 * window + 2)
-                       : 0xffffffffull - rng() % (2 * window);
-    case 3: return esn ? (uint64_t{1 + rng() % 3} << 32) + rng() % (2 * window + 2)
-                       : rng() & 0xffffffff;
-    default: return esn ? rng() >> (rng() % 8) : rng() & 0xffffffff;
+    case 0:
+      return 0;
+    case 1:
+      return rng() % (2 * window + 2);
+    case 2:
+      return esn ? (uint64_t{1 + rng() % 3} << 32) - rng() % (2 * window + 2)
+                 : 0xffffffffull - rng() % (2 * window);
+    case 3:
+      return esn ? (uint64_t{1 + rng() % 3} << 32) + rng() % (2 * window + 2) : rng() & 0xffffffff;
+    default:
+      return esn ? rng() >> (rng() % 8) : rng() & 0xffffffff;
   }
 }
 
 uint32_t RandomWindow(std::mt19937_64& rng) {
-  static constexpr uint32_t kWindows[] = {0, 32, 33, 63, 64, 65, 100, 127, 128, 129, 1000,
-                                          2047, 2048, 2049, 4000, 4095, 4096};
+  static constexpr uint32_t kWindows[] = {0,   32,   33,   63,   64,   65,   100,  127, 128,
+                                          129, 1000, 2047, 2048, 2049, 4000, 4095, 4096};
   return kWindows[rng() % std::size(kWindows)];
 }
 
@@ -296,9 +312,21 @@ TEST_F(EspReplayTest, RandomAgainstModel) {
           r.seq = InitialT(rng, r.esn, r.window == 0 ? 64 : r.window);
           break;
         }
-        case 1: case 2: case 3: r.op = Op::kRead; break;
-        case 4: case 5: case 6: case 7: case 8: r.op = Op::kCheck; break;
-        default: r.op = Op::kCommit; break;
+        case 1:
+        case 2:
+        case 3:
+          r.op = Op::kRead;
+          break;
+        case 4:
+        case 5:
+        case 6:
+        case 7:
+        case 8:
+          r.op = Op::kCheck;
+          break;
+        default:
+          r.op = Op::kCommit;
+          break;
       }
       bool dup = false;
       for (const auto& q : reqs) dup |= q.op == r.op;

@@ -111,7 +111,8 @@ inline LanePkt MakeEncap(std::mt19937_64& rng, const LaneSa& s, size_t total, bo
   ihl = std::min<unsigned>(ihl, static_cast<unsigned>(total / 4));
   auto pkt = RandomIpv4(rng, total, ihl);
   std::vector<uint8_t> iv;
-  if (explicit_iv) iv = {static_cast<uint8_t>(rng()), 1, 2, 3, 4, 5, 6, static_cast<uint8_t>(rng())};
+  if (explicit_iv)
+    iv = {static_cast<uint8_t>(rng()), 1, 2, 3, 4, 5, 6, static_cast<uint8_t>(rng())};
   p.in = iv;
   p.in.insert(p.in.end(), pkt.begin(), pkt.end());
   for (size_t i = 0; i < tail; ++i) p.in.push_back(static_cast<uint8_t>(rng()));
@@ -149,10 +150,18 @@ inline LanePkt MakeDecap(std::mt19937_64& rng, const LaneSa& s, size_t inner, ui
     pt = RandomIpv4(rng, std::max<size_t>(inner, 20), 5 + static_cast<unsigned>(rng() % 3));
     if (kind == DecapKind::kBadInner) {
       switch (rng() % 4) {
-        case 0: pt[0] = 0x65; break;                                           // version 6
-        case 1: pt[0] = 0x44; break;                                           // IHL 4
-        case 2: util::StoreBe16(&pt[2], static_cast<uint16_t>(pt.size() - 1)); break;
-        default: util::StoreBe16(&pt[2], static_cast<uint16_t>(pt.size() + 4)); break;
+        case 0:
+          pt[0] = 0x65;
+          break;  // version 6
+        case 1:
+          pt[0] = 0x44;
+          break;  // IHL 4
+        case 2:
+          util::StoreBe16(&pt[2], static_cast<uint16_t>(pt.size() - 1));
+          break;
+        default:
+          util::StoreBe16(&pt[2], static_cast<uint16_t>(pt.size() + 4));
+          break;
       }
     }
     if (kind == DecapKind::kBadNh) nh = static_cast<uint8_t>(5 + rng() % 200);
@@ -172,7 +181,8 @@ inline LanePkt MakeDecap(std::mt19937_64& rng, const LaneSa& s, size_t inner, ui
       pt.push_back(3);
       pad = 2;
     }
-    if (kind == DecapKind::kBadPad) pt[data_len + rng() % pad] ^= static_cast<uint8_t>(1 + rng() % 255);
+    if (kind == DecapKind::kBadPad)
+      pt[data_len + rng() % pad] ^= static_cast<uint8_t>(1 + rng() % 255);
   }
   pt.push_back(static_cast<uint8_t>(pad));
   pt.push_back(nh);
@@ -214,8 +224,10 @@ inline LanePkt MakeDecap(std::mt19937_64& rng, const LaneSa& s, size_t inner, ui
                          {esp + 16 + pt.size(), icv})) {
     std::abort();
   }
-  if (kind == DecapKind::kBadIcv) esp[16 + pt.size() + rng() % icv] ^= static_cast<uint8_t>(1u << (rng() % 8));
-  if (kind == DecapKind::kBadCt) esp[16 + rng() % pt.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+  if (kind == DecapKind::kBadIcv)
+    esp[16 + pt.size() + rng() % icv] ^= static_cast<uint8_t>(1u << (rng() % 8));
+  if (kind == DecapKind::kBadCt)
+    esp[16 + rng() % pt.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
   p.in = pkt;
   for (size_t i = 0; i < tail; ++i) p.in.push_back(static_cast<uint8_t>(rng()));
   // The model, as the device runs it (LocateEsp, then EspDecap on the SA).
@@ -251,10 +263,10 @@ struct LaneStats {
 };
 
 struct LaneDriverOptions {
-  int p_in = 100;     // percent: present an in beat when one is ready
-  int p_job = 100;    // percent: present a job when one is ready
-  int p_out = 100;    // percent: out_ready_i
-  int p_res = 100;    // percent: res_ready_i
+  int p_in = 100;   // percent: present an in beat when one is ready
+  int p_job = 100;  // percent: present a job when one is ready
+  int p_out = 100;  // percent: out_ready_i
+  int p_res = 100;  // percent: res_ready_i
   uint64_t seed = 1;
 };
 
