@@ -29,10 +29,10 @@
 //           moved past, is refused) and, if accepted, marks it and moves the window.
 //   read    (slot) -> T, bitmap: bit i = T-i received, for i < min(64, W, T) (SA_STAT_SEQ,
 //           SA_STAT_BITMAP).
-// Timing: fixed latency 2: an operation accepted at a clock edge answers on its *_done_o
-// (a one-clock pulse) after the second following edge; init answers on init_done_o the same
-// way. ready is high except when a higher-priority port takes the clock, and for read when
-// the operation one clock ahead writes the same slot (one clock).
+// Timing: fixed latency 2: an operation accepted in clock c (valid and ready high) answers in
+// clock c + 2 with a one-clock pulse on its *_done_o and the result beside it. ready is high
+// except when a higher-priority port is offered, and for read for one clock when the operation
+// accepted in the previous clock writes the same slot. Details: rtl/doc/esp_replay.md.
 //
 // Byte/bit order: sequence numbers are plain binary (bit 0 = LSB), host order.
 module esp_replay #(
