@@ -1,6 +1,9 @@
 #include "host/backend.h"
 
 #include "hw/model/device_model.h"
+#ifdef IPSEC_HAVE_RTL_DEVICE
+#include "sim/sim_device.h"
+#endif
 
 namespace ipsec::host {
 
@@ -9,9 +12,15 @@ std::vector<std::string> BackendNames() { return {"model", "rtl"}; }
 tl::expected<std::unique_ptr<hw::Device>, std::string> MakeDevice(const std::string& name) {
   if (name == "model") return std::make_unique<hw::model::ModelDevice>();
   if (name == "rtl") {
+#ifdef IPSEC_HAVE_RTL_DEVICE
+    // Host memory timing from IPSEC_SIM_READ_LATENCY / IPSEC_SIM_BYTES_PER_CYCLE, traces from
+    // IPSEC_TRACE (sim/sim_device.h).
+    return std::make_unique<sim::SimDevice>();
+#else
     return tl::unexpected(
-        std::string("backend rtl: the Verilator ESP device is not part of this build yet; use "
+        std::string("backend rtl: this build has no Verilator device (IPSEC_WITH_RTL=OFF); use "
                     "--backend model"));
+#endif
   }
   return tl::unexpected("unknown backend '" + name + "'");
 }

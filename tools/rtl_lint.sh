@@ -9,7 +9,12 @@ shopt -s nullglob
 waivers=("$rtl"/lint/*.vlt)
 fail=0
 n=0
-pkgs=("$rtl"/*_pkg.sv)
+# hw/gen/ipsec_reg_pkg.sv (generated from hw/regmap.toml) is the front end's register package.
+# Packages that import others come after the packages without imports (Verilator needs a package
+# declared before it is imported).
+pkgs=("$root"/hw/gen/ipsec_reg_pkg.sv)
+for p in "$rtl"/*_pkg.sv; do grep -q '^\s*import ' "$p" || pkgs+=("$p"); done
+for p in "$rtl"/*_pkg.sv; do grep -q '^\s*import ' "$p" && pkgs+=("$p"); done
 for f in "$rtl"/*.sv; do
   m=$(basename "$f" .sv)
   n=$((n + 1))

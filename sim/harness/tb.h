@@ -10,7 +10,8 @@
 // combinational top (no clk_i) may use the harness too, with Eval() only.
 // Tracing: IPSEC_TRACE=1 writes <name>.fst into IPSEC_TRACE_DIR (default: the current
 // directory). The trace is flushed and closed when the Tb is destroyed, so a failing test's
-// waves are complete up to the failure.
+// waves are complete up to the failure. IPSEC_TRACE_FROM / IPSEC_TRACE_TO (clock cycles,
+// optional) limit the trace to the clocks in [FROM, TO), for long runs.
 //
 // Bus helpers: rtl/ puts byte 0 of a multi-byte bus in its most significant byte (network
 // order); SetBytes/GetBytes convert between such a bus and a byte array.
@@ -48,6 +49,10 @@ class Tb {
       fst_ = std::make_unique<VerilatedFstC>();
       model_->trace(fst_.get(), 99);
       fst_->open(path.c_str());
+      const char* from = std::getenv("IPSEC_TRACE_FROM");
+      const char* to = std::getenv("IPSEC_TRACE_TO");
+      if (from != nullptr) trace_from_ = std::strtoull(from, nullptr, 0);
+      if (to != nullptr) trace_to_ = std::strtoull(to, nullptr, 0);
     }
     if constexpr (kClocked) {
       model_->clk_i = 0;
@@ -98,7 +103,7 @@ class Tb {
  private:
   void Step() {
     model_->eval();
-    if (fst_) fst_->dump(ctx_->time());
+    if (fst_ && cycles_ >= trace_from_ && cycles_ < trace_to_) fst_->dump(ctx_->time());
     ctx_->timeInc(5);
   }
 
@@ -107,6 +112,7 @@ class Tb {
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedFstC> fst_;
   uint64_t cycles_ = 0;
+  uint64_t trace_from_ = 0, trace_to_ = UINT64_MAX;
 };
 
 // Byte i of `bytes` goes to bits [width-1-8i -: 8] of the bus (byte 0 most significant).

@@ -1,0 +1,194 @@
+// dma_queues: the queue-pair register blocks (Q_* in hw/regmap.toml) and the ring state of
+// every queue: NVMe-style submission and completion rings, doorbells, phase bit, CQ_FULL,
+// STOPPED. It picks the next queue to serve (round robin) for the packet engine and moves the
+// device-owned indexes (SQ head, CQ tail) when the engine reports a fetch or a completion.
+// Ring protocol: rtl/doc/ring_protocol.md; block: rtl/doc/dma_queues.md.
+//
+// Ownership: the host writes SQ_TAIL (doorbell) and CQ_HEAD; the device owns SQ_HEAD and
+// CQ_TAIL. A queue is served when it is enabled, not stopped, SQ_HEAD != SQ_TAIL and the
+// completion ring has room for one more entry ((CQ_TAIL + 1) mod size != CQ_HEAD): the device
+// never fetches a descriptor it could not complete. Writing Q_CTRL resets the indexes, the
+// phase (1) and STOPPED, and bumps the queue's epoch: a packet fetched before the write does
+// not complete into the new ring.
+module dma_queues
+  import ipsec_reg_pkg::*;
+#(
+  parameter int unsigned Queues = 4
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+  input  logic                      soft_reset_i,
+  // CSR access to 0x1000..0x1fff (write: pulse; read: combinational for csr_addr_i).
+  input  logic                      csr_we_i,
+  input  logic [CSR_AW-1:0]         csr_addr_i,
+  input  logic [31:0]               csr_wdata_i,
+  output logic [31:0]               csr_rdata_o,
+  // Scheduler: the queue to serve next.
+  input  logic                      enable_i,         // CTRL.ENABLE and the engine is idle
+  output logic                      pick_valid_o,
+  output logic [2:0]                pick_q_o,
+  output logic [63:0]               pick_desc_addr_o, // SQ base + SQ_HEAD * 32
+  output logic [3:0]                pick_epoch_o,
+  // Engine reports on queue eng_q_i (epoch eng_epoch_i; ignored if the queue was reset since).
+  input  logic [2:0]                eng_q_i,
+  input  logic [3:0]                eng_epoch_i,
+  input  logic                      fetch_ok_i,       // descriptor read: SQ_HEAD + 1
+  input  logic                      stop_i,           // ring DMA error: STOPPED
+  input  logic                      cpl_done_i,       // completion written: CQ_TAIL + 1
+  output logic                      eng_live_o,       // the queue still has eng_epoch_i
+  output logic [63:0]               cpl_addr_o,       // CQ base + CQ_TAIL * 16
+  output logic                      cpl_phase_o
+);
+  `include "prim_assert.svh"
+
+  localparam int unsigned QW = (Queues > 1) ? $clog2(Queues) : 1;
+
+  logic [63:0] sq_base_q [Queues];
+  logic [63:0] cq_base_q [Queues];
+  logic [31:0] ctrl_q    [Queues];
+  logic [11:0] sq_tail_q [Queues];
+  logic [11:0] sq_head_q [Queues];
+  logic [11:0] cq_head_q [Queues];
+  logic [11:0] cq_tail_q [Queues];
+  logic [3:0]  epoch_q   [Queues];
+  logic [Queues-1:0] en_q, phase_q, stopped_q;
+  logic [2:0]  rr_q;
+
+  logic [11:0] mask [Queues];
+  logic [Queues-1:0] ready, cq_full;
+  for (genvar q = 0; q < Queues; q++) begin : gen_q
+    logic [3:0] log2;
+    assign log2 = ctrl_q[q][Q_CTRL_SIZE_LOG2_LSB +: 4];
+    assign mask[q] = 12'((13'd1 << log2) - 13'd1);
+    assign cq_full[q] = en_q[q] && ((cq_tail_q[q] + 12'd1) & mask[q]) == cq_head_q[q];
+    assign ready[q[QW-1:0]] = en_q[q] && !stopped_q[q] && sq_head_q[q] != sq_tail_q[q] && !cq_full[q];
+  end
+
+  // Round robin from rr_q.
+  always_comb begin
+    pick_valid_o = 1'b0;
+    pick_q_o = 3'd0;
+    for (int k = Queues - 1; k >= 0; k--) begin
+      logic [2:0] q;
+      q = 3'((32'(rr_q) + 32'(k)) % Queues);
+      if (ready[q[QW-1:0]]) begin
+        pick_valid_o = enable_i;
+        pick_q_o = q;
+      end
+    end
+  end
+  assign pick_desc_addr_o = sq_base_q[pick_q_o[QW-1:0]] + {47'd0, sq_head_q[pick_q_o[QW-1:0]], 5'd0};
+  assign pick_epoch_o = epoch_q[pick_q_o[QW-1:0]];
+  assign eng_live_o = epoch_q[eng_q_i[QW-1:0]] == eng_epoch_i;
+  assign cpl_addr_o = cq_base_q[eng_q_i[QW-1:0]] + {48'd0, cq_tail_q[eng_q_i[QW-1:0]], 4'd0};
+  assign cpl_phase_o = phase_q[eng_q_i[QW-1:0]];
+
+  // CSR read.
+  logic [2:0] rq;
+  logic [5:0] rreg;
+  assign rq = csr_addr_i[8:6];
+  assign rreg = csr_addr_i[5:0];
+  always_comb begin
+    csr_rdata_o = 32'd0;
+    if (32'(rq) < Queues && csr_addr_i[CSR_AW-1:9] == QUEUE_BASE[CSR_AW-1:9]) begin
+      unique case ({7'd0, rreg})
+        Q_SQ_BASE_LO_OFFSET - QUEUE_BASE[CSR_AW-1:0]: csr_rdata_o = sq_base_q[rq[QW-1:0]][31:0];
+        Q_SQ_BASE_HI_OFFSET - QUEUE_BASE[CSR_AW-1:0]: csr_rdata_o = sq_base_q[rq[QW-1:0]][63:32];
+        Q_CQ_BASE_LO_OFFSET - QUEUE_BASE[CSR_AW-1:0]: csr_rdata_o = cq_base_q[rq[QW-1:0]][31:0];
+        Q_CQ_BASE_HI_OFFSET - QUEUE_BASE[CSR_AW-1:0]: csr_rdata_o = cq_base_q[rq[QW-1:0]][63:32];
+        Q_CTRL_OFFSET - QUEUE_BASE[CSR_AW-1:0]:       csr_rdata_o = ctrl_q[rq[QW-1:0]];
+        Q_SQ_TAIL_OFFSET - QUEUE_BASE[CSR_AW-1:0]:    csr_rdata_o = {20'd0, sq_tail_q[rq[QW-1:0]]};
+        Q_SQ_HEAD_OFFSET - QUEUE_BASE[CSR_AW-1:0]:    csr_rdata_o = {20'd0, sq_head_q[rq[QW-1:0]]};
+        Q_CQ_HEAD_OFFSET - QUEUE_BASE[CSR_AW-1:0]:    csr_rdata_o = {20'd0, cq_head_q[rq[QW-1:0]]};
+        Q_CQ_TAIL_OFFSET - QUEUE_BASE[CSR_AW-1:0]:    csr_rdata_o = {20'd0, cq_tail_q[rq[QW-1:0]]};
+        Q_STATUS_OFFSET - QUEUE_BASE[CSR_AW-1:0]: begin
+          csr_rdata_o[Q_STATUS_STOPPED_LSB] = stopped_q[rq[QW-1:0]];
+          csr_rdata_o[Q_STATUS_CQ_FULL_LSB] = cq_full[rq[QW-1:0]];
+        end
+        default: csr_rdata_o = 32'd0;
+      endcase
+    end
+  end
+
+  logic [2:0] wq;
+  logic [CSR_AW-1:0] wreg;
+  logic wsel;
+  assign wq = csr_addr_i[8:6];
+  assign wreg = {7'd0, csr_addr_i[5:0]} + QUEUE_BASE[CSR_AW-1:0];
+  assign wsel = csr_we_i && 32'(wq) < Queues && csr_addr_i[CSR_AW-1:9] == QUEUE_BASE[CSR_AW-1:9];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int q = 0; q < Queues; q++) begin
+        sq_base_q[q] <= 64'd0;
+        cq_base_q[q] <= 64'd0;
+        ctrl_q[q] <= 32'd0;
+        sq_tail_q[q] <= 12'd0;
+        sq_head_q[q] <= 12'd0;
+        cq_head_q[q] <= 12'd0;
+        cq_tail_q[q] <= 12'd0;
+        epoch_q[q] <= 4'd0;
+      end
+      en_q <= '0;
+      phase_q <= '1;
+      stopped_q <= '0;
+      rr_q <= 3'd0;
+    end else if (soft_reset_i) begin
+      for (int q = 0; q < Queues; q++) begin
+        sq_base_q[q] <= 64'd0;
+        cq_base_q[q] <= 64'd0;
+        ctrl_q[q] <= 32'd0;
+        sq_tail_q[q] <= 12'd0;
+        sq_head_q[q] <= 12'd0;
+        cq_head_q[q] <= 12'd0;
+        cq_tail_q[q] <= 12'd0;
+        epoch_q[q] <= epoch_q[q] + 4'd1;
+      end
+      en_q <= '0;
+      phase_q <= '1;
+      stopped_q <= '0;
+    end else begin
+      // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
+      if (eng_live_o && 32'(eng_q_i) < Queues) begin
+        if (fetch_ok_i) sq_head_q[eng_q_i[QW-1:0]] <= (sq_head_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]];
+        if (stop_i) stopped_q[eng_q_i[QW-1:0]] <= 1'b1;
+        if (cpl_done_i) begin
+          cq_tail_q[eng_q_i[QW-1:0]] <= (cq_tail_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]];
+          if (((cq_tail_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]]) == 12'd0) begin
+            phase_q[eng_q_i[QW-1:0]] <= !phase_q[eng_q_i[QW-1:0]];
+          end
+        end
+      end
+      if (pick_valid_o && fetch_ok_i) rr_q <= 3'((32'(eng_q_i) + 1) % Queues);
+      if (wsel) begin
+        unique case (wreg)
+          Q_SQ_BASE_LO_OFFSET: sq_base_q[wq[QW-1:0]][31:0] <= csr_wdata_i;
+          Q_SQ_BASE_HI_OFFSET: sq_base_q[wq[QW-1:0]][63:32] <= csr_wdata_i;
+          Q_CQ_BASE_LO_OFFSET: cq_base_q[wq[QW-1:0]][31:0] <= csr_wdata_i;
+          Q_CQ_BASE_HI_OFFSET: cq_base_q[wq[QW-1:0]][63:32] <= csr_wdata_i;
+          Q_CTRL_OFFSET: begin
+            logic [3:0] l2;
+            l2 = csr_wdata_i[Q_CTRL_SIZE_LOG2_LSB +: 4];
+            ctrl_q[wq[QW-1:0]] <= csr_wdata_i & 32'h0000_0f01;
+            // Enabling (again) starts the rings afresh: also how a stopped queue recovers.
+            en_q[wq[QW-1:0]] <= csr_wdata_i[Q_CTRL_ENABLE_LSB] && l2 >= 4'd1 &&
+                        32'(l2) <= MAX_RING_LOG2;
+            sq_tail_q[wq[QW-1:0]] <= 12'd0;
+            sq_head_q[wq[QW-1:0]] <= 12'd0;
+            cq_head_q[wq[QW-1:0]] <= 12'd0;
+            cq_tail_q[wq[QW-1:0]] <= 12'd0;
+            phase_q[wq[QW-1:0]] <= 1'b1;
+            stopped_q[wq[QW-1:0]] <= 1'b0;
+            epoch_q[wq[QW-1:0]] <= epoch_q[wq[QW-1:0]] + 4'd1;
+          end
+          Q_SQ_TAIL_OFFSET: if (en_q[wq[QW-1:0]]) sq_tail_q[wq[QW-1:0]] <= csr_wdata_i[11:0] & mask[wq[QW-1:0]];
+          Q_CQ_HEAD_OFFSET: if (en_q[wq[QW-1:0]]) cq_head_q[wq[QW-1:0]] <= csr_wdata_i[11:0] & mask[wq[QW-1:0]];
+          default: ;
+        endcase
+      end
+    end
+  end
+
+  `ASSERT_INIT(QueuesLegal_A, Queues >= 1 && Queues <= MAX_QUEUES)
+
+endmodule

@@ -1,0 +1,838 @@
+// esp_engine: the packet engine of the device front end. For one descriptor at a time it
+// fetches the descriptor, checks it, reads the packet into the packet buffer, classifies it
+// (the front-end checks of esp_lane_pkg.sv, in hw/model/esp.cc's order), takes the SA's
+// sequence number, dispatches the job to a lane, feeds the lane, takes its result, commits
+// the replay window (re-checked), accounts lifetimes and counters, raises events, writes the
+// output and the completion. Doc: rtl/doc/esp_engine.md.
+//
+// Order of checks and effects (hw/model/device_model.cc Execute, ExecuteEncap, ExecuteDecap):
+//   descriptor: opcode, flags, reserved, in_len <= iv, EXPLICIT_IV on DECAP, ENCAP slot range
+//     -> BAD_DESCRIPTOR; in_len - iv > MAX_PACKET -> MALFORMED; packet read error -> DMA_ERROR.
+//   encap: slot invalid / inbound / hard limit hit -> SA_EXPIRED; inner IPv4 -> MALFORMED;
+//     exhausted -> SEQ_OVERFLOW; output > out_cap -> NO_SPACE; output > 65535 -> MALFORMED;
+//     then the sequence number and IP id are taken and the job goes to the lane.
+//   decap: LocateEsp -> MALFORMED; SPI in the bucket's ways -> UNKNOWN_SPI; hard limit ->
+//     SA_EXPIRED; ESP shorter than the SA's ICV allows -> MALFORMED; replay pre-check -> REPLAY;
+//     lane (AUTH_FAIL, NO_SPACE, BAD_PAD, MALFORMED); window commit when the ICV verified
+//     (a failed re-check -> REPLAY).
+//   then per-SA accounting (OK: packets, bytes, soft/hard limits with events; REPLAY,
+//   AUTH_FAIL, other drops), the output DMA (error -> DMA_ERROR), STAT_* and the completion.
+// Packets are processed one at a time, so per-SA state is exactly the model's whatever the
+// number of lanes.
+//
+// Byte order: every internal bus has byte 0 in [127:120]. The packet buffer holds the packet as
+// read (EXPLICIT_IV bytes included); the first HdrBeats beats are also kept in a header register
+// for the classifier.
+module esp_engine
+  import ipsec_reg_pkg::*;
+  import esp_sa_pkg::*;
+  import esp_lane_pkg::*;
+#(
+  parameter int unsigned Slots = 1024,
+  localparam int unsigned SlotW = $clog2(Slots)
+) (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+  input  logic              enable_i,
+  output logic              idle_o,
+  // Queues.
+  input  logic              pick_valid_i,
+  input  logic [2:0]        pick_q_i,
+  input  logic [63:0]       pick_desc_addr_i,
+  input  logic [3:0]        pick_epoch_i,
+  output logic [2:0]        eng_q_o,
+  output logic [3:0]        eng_epoch_o,
+  output logic              fetch_ok_o,
+  output logic              stop_o,
+  output logic              cpl_done_o,
+  input  logic              eng_live_i,
+  input  logic [63:0]       cpl_addr_i,
+  input  logic              cpl_phase_i,
+  // DMA master.
+  output logic              rd_req_valid_o,
+  input  logic              rd_req_ready_i,
+  output logic [63:0]       rd_req_addr_o,
+  output logic [15:0]       rd_req_len_o,
+  input  logic              rd_valid_i,
+  input  logic [127:0]      rd_data_i,
+  input  logic              rd_last_i,
+  input  logic              rd_err_i,
+  output logic              wr_req_valid_o,
+  input  logic              wr_req_ready_i,
+  output logic [63:0]       wr_req_addr_o,
+  output logic [15:0]       wr_req_len_o,
+  output logic              wr_data_valid_o,
+  input  logic              wr_data_ready_i,
+  output logic [127:0]      wr_data_o,
+  input  logic              wr_done_i,
+  input  logic              wr_err_i,
+  // SA table.
+  output logic              sa_rd_o,
+  output logic [SlotW-1:0]  sa_rd_slot_o,
+  input  logic              sa_rd_valid_i,
+  input  sa_cfg_t           sa_rd_cfg_i,
+  input  sa_state_t         sa_rd_st_i,
+  output logic              sa_wr_o,
+  output logic [SlotW-1:0]  sa_wr_slot_o,
+  output sa_state_t         sa_wr_st_o,
+  // Replay windows.
+  output logic              rp_chk_valid_o,
+  input  logic              rp_chk_ready_i,
+  output logic [SlotW-1:0]  rp_chk_slot_o,
+  output logic [31:0]       rp_chk_seq_lo_o,
+  input  logic              rp_chk_done_i,
+  input  logic              rp_chk_ok_i,
+  input  logic [63:0]       rp_chk_seq_i,
+  output logic              rp_cmt_valid_o,
+  input  logic              rp_cmt_ready_i,
+  output logic [SlotW-1:0]  rp_cmt_slot_o,
+  output logic [63:0]       rp_cmt_seq_o,
+  input  logic              rp_cmt_done_i,
+  input  logic              rp_cmt_ok_i,
+  // Lane.
+  output logic              job_valid_o,
+  input  logic              job_ready_i,
+  output lane_job_t         job_o,
+  output logic              in_valid_o,
+  input  logic              in_ready_i,
+  output logic [127:0]      in_data_o,
+  output logic [15:0]       in_keep_o,
+  output logic              in_last_o,
+  input  logic              res_valid_i,
+  output logic              res_ready_o,
+  input  lane_result_t      res_i,
+  input  logic              out_valid_i,
+  output logic              out_ready_o,
+  input  logic [127:0]      out_data_i,
+  input  logic              out_last_i,
+  // Events, statistics, coalescing.
+  output logic              ev_push_o,
+  output logic [3:0]        ev_type_o,
+  output logic [15:0]       ev_slot_o,
+  output logic              stat_valid_o,
+  output logic [3:0]        stat_status_o,
+  output logic              stat_encap_ok_o,
+  output logic              stat_decap_ok_o,
+  output logic              cpl_valid_o,
+  output logic [2:0]        cpl_q_o,
+  output logic              cpl_force_o,
+  // Utilization: clocks with a packet in the engine / a job in the lane.
+  output logic              busy_o,
+  output logic              lane_busy_o
+);
+  `include "prim_assert.svh"
+
+  localparam int unsigned PbufBeats = 578;  // ceil((MAX_PACKET + 8) / 16) + 1
+  localparam int unsigned HdrBeats = 6;     // bytes 0..95: every field the classifier reads
+  localparam int unsigned MaxLen = (1 << LenW) - 1;
+
+  typedef enum logic [4:0] {
+    StIdle,
+    StDesc,
+    StCheck,
+    StPkt,
+    StParse,
+    StWay0,
+    StWay1,
+    StWay1Wait,
+    StSaWait,
+    StEncChk,
+    StDecChk,
+    StRpChk,
+    StJob,
+    StRes,
+    StCmt,
+    StCmtWait,
+    StAcct,
+    StEvSeq,
+    StEvSoft,
+    StEvHard,
+    StOut,
+    StOutWait,
+    StCpl,
+    StCplWait
+  } state_e;
+  state_e state_q, state_d;
+
+  // ------------------------------------------------------------------------------ registers
+  logic [127:0] pbuf_q [PbufBeats];
+  logic [8*16*HdrBeats-1:0] hdr_q;
+  logic [255:0] desc_q;
+  logic [9:0]   beat_q;          // beats received of the current read
+  logic [2:0]   q_q;
+  logic [3:0]   epoch_q;
+  logic [3:0]   status_q;
+  logic [63:0]  seq_q;           // completion seq
+  logic [15:0]  out_len_q;       // completion out_len
+  logic [SlotW-1:0] slot_q;
+  sa_cfg_t      cfg_q;
+  sa_state_t    st_q;
+  logic         acct_q;          // the packet is accounted to slot_q
+  logic         ev_seq_q, ev_soft_q, ev_hard_q;
+  logic [63:0]  bytes_q;         // lifetime bytes of an OK packet
+  lane_job_t    job_q;
+  lane_result_t res_q;
+  logic         write_out_q;     // output beats go to DMA (else drained)
+  logic [9:0]   out_left_q;      // output beats still to come from the lane
+  logic [9:0]   feed_idx_q, feed_left_q;
+  logic [15:0]  feed_rem_q;      // bytes left to feed
+  logic         dma_err_q;
+
+  logic [9:0]   beat_d;
+  logic [2:0]   q_d;
+  logic [3:0]   epoch_d, status_d;
+  logic [63:0]  seq_d, bytes_d;
+  logic [15:0]  out_len_d;
+  logic [SlotW-1:0] slot_d;
+  sa_cfg_t      cfg_d;
+  sa_state_t    st_d;
+  logic         acct_d, ev_seq_d, ev_soft_d, ev_hard_d, write_out_d, dma_err_d;
+  lane_job_t    job_d;
+  lane_result_t res_d;
+  logic [9:0]   out_left_d, feed_idx_d, feed_left_d;
+  logic [15:0]  feed_rem_d;
+  logic         feed_start;
+
+  // ------------------------------------------------------------------- descriptor fields
+  function automatic logic [7:0] db(logic [255:0] d, int unsigned i);
+    return d[255 - 8 * i -: 8];
+  endfunction
+  logic [7:0]  d_opcode, d_flags;
+  logic [15:0] d_sa, d_in_len, d_out_cap;
+  logic [31:0] d_cookie, d_reserved;
+  logic [63:0] d_in_addr, d_out_addr;
+  always_comb begin
+    d_opcode = db(desc_q, 0);
+    d_flags = db(desc_q, 1);
+    d_sa = {db(desc_q, 3), db(desc_q, 2)};
+    d_cookie = {db(desc_q, 7), db(desc_q, 6), db(desc_q, 5), db(desc_q, 4)};
+    for (int i = 0; i < 8; i++) begin
+      d_in_addr[8 * i +: 8] = db(desc_q, 8 + i);
+      d_out_addr[8 * i +: 8] = db(desc_q, 16 + i);
+    end
+    d_in_len = {db(desc_q, 25), db(desc_q, 24)};
+    d_out_cap = {db(desc_q, 27), db(desc_q, 26)};
+    d_reserved = {db(desc_q, 31), db(desc_q, 30), db(desc_q, 29), db(desc_q, 28)};
+  end
+  logic d_encap, d_decap, d_xiv;
+  logic [15:0] d_iv_len;
+  assign d_encap = d_opcode == OpcodeEncap;
+  assign d_decap = d_opcode == OpcodeDecap;
+  assign d_xiv = d_flags[SQ_DESC_FLAGS_EXPLICIT_IV_BIT];
+  assign d_iv_len = d_xiv ? 16'd8 : 16'd0;
+
+  // ------------------------------------------------------------------------- classifier
+  function automatic logic [7:0] hb(logic [8*16*HdrBeats-1:0] h, logic [6:0] i);
+    return h[8*16*HdrBeats-1 - 8 * 32'(i) -: 8];
+  endfunction
+
+  // IPv4 header at byte po (0, or 8 after an explicit IV) of a packet of `avail` bytes.
+  logic [6:0]  po;
+  logic [15:0] avail;
+  logic [7:0]  ip_b0, ip_proto;
+  logic [6:0]  hlen;
+  logic [15:0] ip_total, ip_frag;
+  logic        ip_ok;
+  assign po = d_xiv ? 7'd8 : 7'd0;
+  assign avail = d_in_len - d_iv_len;
+  assign ip_b0 = hb(hdr_q, po);
+  assign hlen = {1'b0, ip_b0[3:0], 2'b00};
+  assign ip_total = {hb(hdr_q, po + 7'd2), hb(hdr_q, po + 7'd3)};
+  assign ip_frag = {hb(hdr_q, 7'd6), hb(hdr_q, 7'd7)};
+  assign ip_proto = hb(hdr_q, 7'd9);
+  assign ip_ok = avail >= 16'd20 && ip_b0[7:4] == 4'd4 && hlen >= 7'd20 &&
+                 ip_total >= {9'd0, hlen} && ip_total <= avail;
+
+  // Decap: LocateEsp (hw/model/esp.cc).
+  logic        udp;
+  logic [15:0] udp_room, udp_dport, udp_len, esp_len;
+  logic [6:0]  esp_off;
+  logic [31:0] spi, seq_lo;
+  logic        loc_ok;
+  assign udp = ip_proto == 8'd17;
+  assign udp_room = ip_total - {9'd0, hlen};
+  assign udp_dport = {hb(hdr_q, hlen + 7'd2), hb(hdr_q, hlen + 7'd3)};
+  assign udp_len = {hb(hdr_q, hlen + 7'd4), hb(hdr_q, hlen + 7'd5)};
+  assign esp_off = hlen + (udp ? 7'd8 : 7'd0);
+  assign esp_len = ip_total - {9'd0, esp_off};
+  assign spi = {hb(hdr_q, esp_off), hb(hdr_q, esp_off + 7'd1), hb(hdr_q, esp_off + 7'd2),
+                hb(hdr_q, esp_off + 7'd3)};
+  assign seq_lo = {hb(hdr_q, esp_off + 7'd4), hb(hdr_q, esp_off + 7'd5),
+                   hb(hdr_q, esp_off + 7'd6), hb(hdr_q, esp_off + 7'd7)};
+  always_comb begin
+    loc_ok = ip_ok && (ip_frag & 16'h3fff) == 16'd0;
+    if (udp) begin
+      loc_ok = loc_ok && udp_room >= 16'd8 && udp_dport == 16'd4500 && udp_len == udp_room;
+    end else if (ip_proto != 8'd50) begin
+      loc_ok = 1'b0;
+    end
+    loc_ok = loc_ok && esp_len >= 16'd26 && spi != 32'd0;
+  end
+
+  // Inbound bucket (hw/spi_hash.h): slot = SA_WAYS * (hash(spi) mod (Slots / SA_WAYS)) + way.
+  logic [SlotW-2:0] bucket;
+  logic [SlotW-1:0] way0;
+  assign bucket = (SlotW - 1)'(spi ^ (spi >> 11) ^ (spi >> 22));
+  assign way0 = {bucket, 1'b0};
+
+  // ICV bytes of the SA read.
+  function automatic logic [4:0] icv_bytes(logic [1:0] icv);
+    unique case (icv)
+      IcvLenIcv12: return 5'd12;
+      IcvLenIcv8:  return 5'd8;
+      default:     return 5'd16;
+    endcase
+  endfunction
+
+  // Encap output size (EspEncap).
+  logic [15:0] payload, ct_len;
+  logic [1:0]  pad;
+  logic [16:0] enc_total;
+  always_comb begin
+    payload = cfg_q.tunnel ? ip_total : ip_total - {9'd0, hlen};
+    pad = 2'(-(payload + 16'd2));
+    ct_len = payload + {14'd0, pad} + 16'd2;
+    enc_total = {1'b0, ct_len} + 17'd16 + {12'd0, icv_bytes(cfg_q.icv)} +
+                (cfg_q.tunnel ? 17'd20 : {10'd0, hlen}) + (cfg_q.natt ? 17'd8 : 17'd0);
+  end
+
+  logic [63:0] max_seq;
+  assign max_seq = cfg_q.esn ? 64'hffff_ffff_ffff_ffff : 64'h0000_0000_ffff_ffff;
+
+  function automatic logic [LenW-1:0] clamp_len(logic [15:0] v);
+    return (32'(v) > MaxLen) ? LenW'(MaxLen) : v[LenW-1:0];
+  endfunction
+
+  // The SA fields a lane needs (esp_lane_pkg lane_sa_t).
+  lane_sa_t cur_sa;
+  always_comb begin
+    cur_sa.aes256 = cfg_q.aes256;
+    cur_sa.tunnel = cfg_q.tunnel;
+    cur_sa.natt = cfg_q.natt;
+    cur_sa.esn = cfg_q.esn;
+    cur_sa.icv = cfg_q.icv;
+    cur_sa.spi = cfg_q.spi;
+    cur_sa.salt = cfg_q.salt;
+    cur_sa.tun_src = cfg_q.tun_src;
+    cur_sa.tun_dst = cfg_q.tun_dst;
+    cur_sa.sport = cfg_q.sport;
+    cur_sa.dport = cfg_q.dport;
+  end
+  logic unused_cfg;
+  assign unused_cfg = ^{cfg_q.window, cfg_q.dir_in};
+
+  // Account (device_model.cc): the state after a packet with status st and `bytes` bytes.
+  sa_state_t acct_st;
+  logic acct_soft, acct_hard;
+  always_comb begin
+    acct_st = st_q;
+    acct_soft = 1'b0;
+    acct_hard = 1'b0;
+    unique case (status_q)
+      StatusOk: begin
+        acct_st.pkts = st_q.pkts + 64'd1;
+        acct_st.bytes = st_q.bytes + bytes_q;
+        if (!st_q.soft_hit &&
+            ((cfg_q.soft_pkts != 64'd0 && acct_st.pkts >= cfg_q.soft_pkts) ||
+             (cfg_q.soft_bytes != 64'd0 && acct_st.bytes >= cfg_q.soft_bytes))) begin
+          acct_st.soft_hit = 1'b1;
+          acct_soft = 1'b1;
+        end
+        if (!st_q.hard_hit &&
+            ((cfg_q.hard_pkts != 64'd0 && acct_st.pkts >= cfg_q.hard_pkts) ||
+             (cfg_q.hard_bytes != 64'd0 && acct_st.bytes >= cfg_q.hard_bytes))) begin
+          acct_st.hard_hit = 1'b1;
+          acct_hard = 1'b1;
+        end
+      end
+      StatusReplay: acct_st.replay = st_q.replay + 32'd1;
+      StatusAuthFail: acct_st.auth_fail = st_q.auth_fail + 32'd1;
+      default: acct_st.other_drops = st_q.other_drops + 32'd1;
+    endcase
+  end
+
+  // ---------------------------------------------------------------------------- feeder
+  // Sends the job's input beats from the packet buffer to the lane, beside the main FSM.
+  assign in_valid_o = feed_left_q != 10'd0;
+  assign in_data_o = pbuf_q[feed_idx_q];
+  assign in_last_o = feed_left_q == 10'd1;
+  assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
+
+  // ------------------------------------------------------------------------ completion
+  logic [127:0] cpl_beat;
+  always_comb begin
+    logic [7:0] b [16];
+    for (int i = 0; i < 4; i++) b[i] = d_cookie[8 * i +: 8];
+    b[4] = out_len_q[7:0];
+    b[5] = out_len_q[15:8];
+    b[6] = {4'd0, status_q};
+    b[7] = {7'd0, cpl_phase_i};
+    for (int i = 0; i < 8; i++) b[8 + i] = seq_q[8 * i +: 8];
+    for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
+  end
+
+  // ------------------------------------------------------------------------------- FSM
+  always_comb begin
+    state_d = state_q;
+    beat_d = beat_q;
+    q_d = q_q;
+    epoch_d = epoch_q;
+    status_d = status_q;
+    seq_d = seq_q;
+    out_len_d = out_len_q;
+    slot_d = slot_q;
+    cfg_d = cfg_q;
+    st_d = st_q;
+    acct_d = acct_q;
+    ev_seq_d = ev_seq_q;
+    ev_soft_d = ev_soft_q;
+    ev_hard_d = ev_hard_q;
+    bytes_d = bytes_q;
+    job_d = job_q;
+    res_d = res_q;
+    write_out_d = write_out_q;
+    out_left_d = out_left_q;
+    dma_err_d = dma_err_q;
+    feed_start = 1'b0;
+    rd_req_valid_o = 1'b0;
+    rd_req_addr_o = d_in_addr;
+    rd_req_len_o = d_in_len;
+    wr_req_valid_o = 1'b0;
+    wr_req_addr_o = d_out_addr;
+    wr_req_len_o = {2'd0, res_q.out_len};
+    job_valid_o = 1'b0;
+    sa_rd_o = 1'b0;
+    sa_rd_slot_o = slot_q;
+    sa_wr_o = 1'b0;
+    sa_wr_slot_o = slot_q;
+    sa_wr_st_o = acct_st;
+    fetch_ok_o = 1'b0;
+    stop_o = 1'b0;
+    cpl_done_o = 1'b0;
+    ev_push_o = 1'b0;
+    ev_type_o = EventNone;
+    ev_slot_o = {{(16 - SlotW){1'b0}}, slot_q};
+    stat_valid_o = 1'b0;
+    cpl_valid_o = 1'b0;
+    unique case (state_q)
+      StIdle: begin
+        if (pick_valid_i && enable_i) begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o = pick_desc_addr_i;
+          rd_req_len_o = 16'd32;
+          if (rd_req_ready_i) begin
+            q_d = pick_q_i;
+            epoch_d = pick_epoch_i;
+            beat_d = 10'd0;
+            state_d = StDesc;
+          end
+        end
+      end
+      StDesc: begin
+        if (rd_valid_i) begin
+          beat_d = beat_q + 10'd1;
+          if (rd_last_i) begin
+            if (rd_err_i) begin
+              // A ring access failed: the queue stops (re-enable to recover).
+              stop_o = 1'b1;
+              ev_push_o = eng_live_i;
+              ev_type_o = EventQueueError;
+              ev_slot_o = {13'd0, q_q};
+              state_d = StIdle;
+            end else begin
+              fetch_ok_o = 1'b1;
+              state_d = StCheck;
+            end
+          end
+        end
+      end
+      StCheck: begin
+        status_d = StatusOk;
+        seq_d = 64'd0;
+        out_len_d = 16'd0;
+        acct_d = 1'b0;
+        ev_seq_d = 1'b0;
+        ev_soft_d = 1'b0;
+        ev_hard_d = 1'b0;
+        dma_err_d = 1'b0;
+        slot_d = d_sa[SlotW-1:0];
+        if ((!d_encap && !d_decap) || (d_flags & ~8'h03) != 8'd0 || d_reserved != 32'd0 ||
+            d_in_len <= d_iv_len || (d_xiv && !d_encap) || (d_encap && 32'(d_sa) >= Slots)) begin
+          status_d = StatusBadDescriptor;
+          state_d = StCpl;
+        end else if (d_in_len - d_iv_len > 16'(MAX_PACKET)) begin
+          status_d = StatusMalformed;
+          state_d = StCpl;
+        end else begin
+          rd_req_valid_o = 1'b1;
+          if (rd_req_ready_i) begin
+            beat_d = 10'd0;
+            state_d = StPkt;
+          end
+        end
+      end
+      StPkt: begin
+        if (rd_valid_i) begin
+          beat_d = beat_q + 10'd1;
+          if (rd_last_i) begin
+            if (rd_err_i) begin
+              status_d = StatusDmaError;
+              state_d = StCpl;
+            end else if (d_encap) begin
+              state_d = StSaWait;
+              sa_rd_o = 1'b1;
+              sa_rd_slot_o = slot_q;
+            end else begin
+              state_d = StParse;
+            end
+          end
+        end
+      end
+      StSaWait: begin
+        cfg_d = sa_rd_cfg_i;
+        st_d = sa_rd_st_i;
+        acct_d = sa_rd_valid_i;
+        if (!sa_rd_valid_i || sa_rd_cfg_i.dir_in || sa_rd_st_i.hard_hit) begin
+          status_d = StatusSaExpired;
+          state_d = StAcct;
+        end else begin
+          state_d = StEncChk;
+        end
+      end
+      StEncChk: begin
+        bytes_d = {48'd0, ip_total};
+        if (!ip_ok) begin
+          status_d = StatusMalformed;
+          state_d = StAcct;
+        end else if (st_q.seq_exhausted || st_q.next_seq > max_seq) begin
+          status_d = StatusSeqOverflow;
+          st_d.seq_exhausted = 1'b1;
+          state_d = StAcct;
+        end else if (enc_total > {1'b0, d_out_cap}) begin
+          status_d = StatusNoSpace;
+          state_d = StAcct;
+        end else if (enc_total > 17'hffff) begin
+          status_d = StatusMalformed;
+          state_d = StAcct;
+        end else begin
+          // Take the sequence number and the IP id: only packets that are sent do.
+          seq_d = st_q.next_seq;
+          if (st_q.next_seq == max_seq) begin
+            st_d.seq_exhausted = 1'b1;
+            ev_seq_d = 1'b1;
+          end else begin
+            st_d.next_seq = st_q.next_seq + 64'd1;
+          end
+          if (cfg_q.tunnel) st_d.ip_id = st_q.ip_id + 16'd1;
+          job_d = '0;
+          job_d.decap = 1'b0;
+          job_d.slot = 16'(slot_q);
+          job_d.sa = cur_sa;
+          job_d.seq = st_q.next_seq;
+          job_d.explicit_iv = d_xiv;
+          job_d.ip_id = st_q.ip_id;
+          job_d.in_len = LenW'({9'd0, po} + ip_total);
+          job_d.out_cap = clamp_len(d_out_cap);
+          state_d = StJob;
+        end
+      end
+      StParse: begin
+        if (!loc_ok) begin
+          status_d = StatusMalformed;
+          state_d = StCpl;
+        end else begin
+          sa_rd_o = 1'b1;
+          sa_rd_slot_o = way0;
+          slot_d = way0;
+          state_d = StWay0;
+        end
+      end
+      StWay0: begin
+        cfg_d = sa_rd_cfg_i;
+        st_d = sa_rd_st_i;
+        if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
+          acct_d = 1'b1;
+          state_d = StDecChk;
+        end else begin
+          sa_rd_o = 1'b1;
+          sa_rd_slot_o = way0 | SlotW'(1);
+          slot_d = way0 | SlotW'(1);
+          state_d = StWay1Wait;
+        end
+      end
+      StWay1Wait: begin
+        cfg_d = sa_rd_cfg_i;
+        st_d = sa_rd_st_i;
+        if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
+          acct_d = 1'b1;
+          state_d = StDecChk;
+        end else begin
+          status_d = StatusUnknownSpi;
+          state_d = StCpl;
+        end
+      end
+      StDecChk: begin
+        if (st_q.hard_hit) begin
+          status_d = StatusSaExpired;
+          state_d = StAcct;
+        end else if (esp_len < 16'd18 + {11'd0, icv_bytes(cfg_q.icv)}) begin
+          status_d = StatusMalformed;
+          state_d = StAcct;
+        end else if (rp_chk_ready_i) begin
+          state_d = StRpChk;  // rp_chk_valid_o is high
+        end
+      end
+      StRpChk: begin
+        if (rp_chk_done_i) begin
+          seq_d = rp_chk_seq_i;
+          if (!rp_chk_ok_i) begin
+            status_d = StatusReplay;
+            state_d = StAcct;
+          end else begin
+            job_d = '0;
+            job_d.decap = 1'b1;
+            job_d.slot = 16'(slot_q);
+            job_d.sa = cur_sa;
+            job_d.seq = rp_chk_seq_i;
+            job_d.esp_off = esp_off;
+            job_d.in_len = LenW'(ip_total);
+            job_d.out_cap = clamp_len(d_out_cap);
+            state_d = StJob;
+          end
+        end
+      end
+      StJob: begin
+        job_valid_o = feed_left_q == 10'd0;
+        if (job_valid_o && job_ready_i) begin
+          feed_start = 1'b1;
+          state_d = StRes;
+        end
+      end
+      StRes: begin
+        if (res_valid_i) begin
+          res_d = res_i;
+          status_d = res_i.status;
+          if (res_i.status == StatusOk) out_len_d = {2'd0, res_i.out_len};
+          out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+          if (job_q.decap) bytes_d = {50'd0, res_i.inner_len};
+          if (job_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
+              res_i.status != StatusNoSpace) begin
+            state_d = StCmt;
+          end else begin
+            state_d = StAcct;
+          end
+        end
+      end
+      StCmt: begin
+        if (rp_cmt_ready_i) state_d = StCmtWait;  // rp_cmt_valid_o is high
+      end
+      StCmtWait: begin
+        if (rp_cmt_done_i) begin
+          if (!rp_cmt_ok_i) begin
+            // Another packet with this number verified first: a replay after all.
+            status_d = StatusReplay;
+            out_len_d = 16'd0;
+          end
+          state_d = StAcct;
+        end
+      end
+      StAcct: begin
+        if (acct_q) begin
+          sa_wr_o = 1'b1;
+          st_d = acct_st;
+          ev_soft_d = acct_soft;
+          ev_hard_d = acct_hard;
+        end
+        state_d = StEvSeq;
+      end
+      StEvSeq: begin
+        if (ev_seq_q) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventSeqOverflow;
+        end
+        state_d = StEvSoft;
+      end
+      StEvSoft: begin
+        if (ev_soft_q) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventSoftLifetime;
+        end
+        state_d = StEvHard;
+      end
+      StEvHard: begin
+        if (ev_hard_q) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventHardLifetime;
+        end
+        write_out_d = status_q == StatusOk && out_len_q != 16'd0;
+        state_d = StOut;
+      end
+      StOut: begin
+        // Output: to host memory when OK, else the lane's beats (if any) are drained.
+        if (write_out_q) begin
+          wr_req_valid_o = 1'b1;
+          if (wr_req_ready_i) state_d = StOutWait;
+        end else begin
+          state_d = StOutWait;
+        end
+      end
+      StOutWait: begin
+        if (out_valid_i && out_ready_o) out_left_d = out_left_q - 10'd1;
+        if (wr_done_i) begin
+          write_out_d = 1'b0;
+          dma_err_d = wr_err_i;
+        end
+        if (!write_out_q && out_left_q == 10'd0 && feed_left_q == 10'd0) begin
+          if (dma_err_q) begin
+            status_d = StatusDmaError;
+            out_len_d = 16'd0;
+          end
+          state_d = StCpl;
+        end
+      end
+      StCpl: begin
+        if (!eng_live_i) begin
+          state_d = StIdle;  // the queue was reset meanwhile: nothing to complete into
+        end else begin
+          wr_req_valid_o = 1'b1;
+          wr_req_addr_o = cpl_addr_i;
+          wr_req_len_o = 16'd16;
+          if (wr_req_ready_i) state_d = StCplWait;
+          stat_valid_o = wr_req_ready_i;
+        end
+      end
+      StCplWait: begin
+        if (wr_done_i) begin
+          if (wr_err_i) begin
+            stop_o = 1'b1;
+            ev_push_o = eng_live_i;
+            ev_type_o = EventQueueError;
+            ev_slot_o = {13'd0, q_q};
+          end else begin
+            cpl_done_o = 1'b1;
+            cpl_valid_o = eng_live_i;
+          end
+          state_d = StIdle;
+        end
+      end
+      default: state_d = StIdle;
+    endcase
+  end
+
+  // Lane output: to the DMA write (OK packets) or drained; the completion beat after it.
+  // Kept out of the FSM's block: they must not depend on its inputs from the lane.
+  assign res_ready_o = state_q == StRes;
+  assign out_ready_o = state_q == StOutWait && out_left_q != 10'd0 &&
+                       (!write_out_q || wr_data_ready_i);
+  assign wr_data_valid_o = (state_q == StOutWait && write_out_q && out_valid_i &&
+                            out_left_q != 10'd0) || state_q == StCplWait;
+  assign wr_data_o = (state_q == StCplWait) ? cpl_beat : out_data_i;
+
+  assign eng_q_o = q_q;
+  assign eng_epoch_o = epoch_q;
+  assign cpl_q_o = q_q;
+  assign cpl_force_o = d_flags[SQ_DESC_FLAGS_IRQ_BIT];
+  assign stat_status_o = status_q;
+  assign stat_encap_ok_o = status_q == StatusOk && d_encap;
+  assign stat_decap_ok_o = status_q == StatusOk && d_decap;
+  // Replay requests, outside the FSM's block (the replay unit's ready depends on its valids).
+  assign rp_chk_valid_o = state_q == StDecChk && !st_q.hard_hit &&
+                          esp_len >= 16'd18 + {11'd0, icv_bytes(cfg_q.icv)};
+  assign rp_cmt_valid_o = state_q == StCmt;
+  assign rp_chk_slot_o = slot_q;
+  assign rp_chk_seq_lo_o = seq_lo;
+  assign rp_cmt_slot_o = slot_q;
+  assign rp_cmt_seq_o = seq_q;
+  assign job_o = job_q;
+  assign idle_o = state_q == StIdle && feed_left_q == 10'd0;
+  assign busy_o = state_q != StIdle;
+  assign lane_busy_o = state_q == StRes || feed_left_q != 10'd0;
+
+  // Feeder state.
+  always_comb begin
+    feed_idx_d = feed_idx_q;
+    feed_left_d = feed_left_q;
+    feed_rem_d = feed_rem_q;
+    if (feed_start) begin
+      feed_idx_d = 10'd0;
+      feed_left_d = 10'((({2'd0, job_q.in_len}) + 16'd15) >> 4);
+      feed_rem_d = {2'd0, job_q.in_len};
+    end else if (in_valid_o && in_ready_i) begin
+      feed_idx_d = feed_idx_q + 10'd1;
+      feed_left_d = feed_left_q - 10'd1;
+      feed_rem_d = feed_rem_q - 16'd16;
+    end
+  end
+
+  // Packet buffer and header: written from the DMA read stream.
+  always_ff @(posedge clk_i) begin
+    if (state_q == StPkt && rd_valid_i) begin
+      pbuf_q[beat_q] <= rd_data_i;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      hdr_q <= '0;
+      desc_q <= 256'd0;
+      beat_q <= 10'd0;
+      q_q <= 3'd0;
+      epoch_q <= 4'd0;
+      status_q <= 4'd0;
+      seq_q <= 64'd0;
+      out_len_q <= 16'd0;
+      slot_q <= '0;
+      cfg_q <= '0;
+      st_q <= sa_state_empty();
+      acct_q <= 1'b0;
+      ev_seq_q <= 1'b0;
+      ev_soft_q <= 1'b0;
+      ev_hard_q <= 1'b0;
+      bytes_q <= 64'd0;
+      job_q <= '0;
+      res_q <= '0;
+      write_out_q <= 1'b0;
+      out_left_q <= 10'd0;
+      feed_idx_q <= 10'd0;
+      feed_left_q <= 10'd0;
+      feed_rem_q <= 16'd0;
+      dma_err_q <= 1'b0;
+    end else begin
+      state_q <= state_d;
+      beat_q <= beat_d;
+      q_q <= q_d;
+      epoch_q <= epoch_d;
+      status_q <= status_d;
+      seq_q <= seq_d;
+      out_len_q <= out_len_d;
+      slot_q <= slot_d;
+      cfg_q <= cfg_d;
+      st_q <= st_d;
+      acct_q <= acct_d;
+      ev_seq_q <= ev_seq_d;
+      ev_soft_q <= ev_soft_d;
+      ev_hard_q <= ev_hard_d;
+      bytes_q <= bytes_d;
+      job_q <= job_d;
+      res_q <= res_d;
+      write_out_q <= write_out_d;
+      out_left_q <= out_left_d;
+      feed_idx_q <= feed_idx_d;
+      feed_left_q <= feed_left_d;
+      feed_rem_q <= feed_rem_d;
+      dma_err_q <= dma_err_d;
+      if (state_q == StDesc && rd_valid_i) begin
+        desc_q <= beat_q[0] ? {desc_q[255:128], rd_data_i} : {rd_data_i, desc_q[127:0]};
+      end
+      if (state_q == StPkt && rd_valid_i && 32'(beat_q) < HdrBeats) begin
+        hdr_q[8*16*HdrBeats-1 - 128 * 32'(beat_q) -: 128] <= rd_data_i;
+      end
+    end
+  end
+
+  `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
+  `ASSERT(OutOnlyWhenExpected_A, out_valid_i && out_ready_o |-> out_left_q != 10'd0)
+  `ASSERT(OutLastAgrees_A, out_valid_i && out_ready_o |-> out_last_i == (out_left_q == 10'd1))
+
+endmodule

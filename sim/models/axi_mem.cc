@@ -1,0 +1,123 @@
+#include "sim/models/axi_mem.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ipsec::sim {
+namespace {
+
+constexpr uint32_t kBeat = 16;
+constexpr uint32_t kSlvErr = 2;
+
+}  // namespace
+
+bool AxiMemory::InErrorRange(uint64_t lo, uint64_t hi, bool write) const {
+  for (const auto& r : faults_.error_ranges) {
+    if ((write ? r.writes : r.reads) && lo < r.hi && r.lo < hi) return true;
+  }
+  return false;
+}
+
+void AxiMemory::Clock(const AxiMasterPins& in) {
+  // Handshakes at this edge, against the outputs the master saw.
+  if (in.arvalid && out_.arready) {
+    ReadBurst b;
+    b.addr = in.araddr;
+    b.beats = in.arlen + 1;
+    b.ready_at = now_ + timing_.read_latency;
+    const auto idx = static_cast<int64_t>(rd_index_++);
+    if (idx == faults_.delay_read_burst) b.ready_at += faults_.delay_cycles;
+    b.error = idx == faults_.error_read_burst;
+    if (!reads_.empty()) b.ready_at = std::max(b.ready_at, reads_.back().ready_at);
+    reads_.push_back(b);
+    ++stats_.read_bursts;
+  }
+  if (out_.rvalid && in.rready) {
+    ReadBurst& b = reads_.front();
+    ++b.done;
+    ++stats_.read_beats;
+    r_tokens_ -= kBeat;
+    if (b.done == b.beats) reads_.pop_front();
+  }
+  if (in.awvalid && out_.awready) {
+    WriteBurst b;
+    b.addr = in.awaddr;
+    b.beats = in.awlen + 1;
+    b.error = static_cast<int64_t>(wr_index_++) == faults_.error_write_burst;
+    writes_.push_back(b);
+    ++stats_.write_bursts;
+  }
+  if (in.wvalid && out_.wready) {
+    WriteBurst& b = writes_.front();
+    const uint64_t beat_addr = (b.addr & ~uint64_t{kBeat - 1}) + uint64_t{b.done} * kBeat;
+    bool ok = !b.error;
+    uint32_t first = kBeat, last = 0;
+    for (uint32_t i = 0; i < kBeat; ++i) {
+      if (in.wstrb >> i & 1) {
+        first = std::min(first, i);
+        last = i + 1;
+      }
+    }
+    if (first < last) {
+      // Every enabled byte must be inside an allocation; strobes are contiguous for this master
+      // but checked byte by byte anyway.
+      for (uint32_t i = first; i < last && ok; ++i) {
+        if ((in.wstrb >> i & 1) && mem_.Translate(beat_addr + i, 1) == nullptr) ok = false;
+      }
+      if (InErrorRange(beat_addr + first, beat_addr + last, true)) ok = false;
+      if (ok) {
+        for (uint32_t i = first; i < last; ++i) {
+          if (in.wstrb >> i & 1) *mem_.Translate(beat_addr + i, 1) = in.wdata[i];
+        }
+      }
+    }
+    if (!ok) b.error = true;
+    ++b.done;
+    ++stats_.write_beats;
+    w_tokens_ -= kBeat;
+    if (b.done == b.beats || in.wlast) {
+      responses_.push_back({now_ + timing_.write_latency, b.error});
+      if (b.error) ++stats_.write_errors;
+      writes_.pop_front();
+    }
+  }
+  if (out_.bvalid && in.bready) responses_.pop_front();
+
+  ++now_;
+  const uint32_t bw = std::clamp<uint32_t>(timing_.bytes_per_cycle, 1, kBeat);
+  r_tokens_ = std::min(r_tokens_ + bw, kBeat);
+  w_tokens_ = std::min(w_tokens_ + bw, kBeat);
+  Update();
+}
+
+void AxiMemory::Update() {
+  out_ = AxiSlavePins{};
+  out_.arready = reads_.size() < timing_.max_outstanding;
+  if (!reads_.empty() && reads_.front().ready_at <= now_ && r_tokens_ >= kBeat) {
+    const ReadBurst& b = reads_.front();
+    const uint64_t aligned = b.addr & ~uint64_t{kBeat - 1};
+    const uint64_t beat_addr = aligned + uint64_t{b.done} * kBeat;
+    const uint64_t first = b.done == 0 ? b.addr : beat_addr;
+    out_.rvalid = true;
+    out_.rlast = b.done + 1 == b.beats;
+    bool ok = !b.error && !InErrorRange(first, beat_addr + kBeat, false) &&
+              mem_.Translate(first, 1) != nullptr;
+    if (ok) {
+      for (uint32_t i = 0; i < kBeat; ++i) {
+        const uint8_t* p = mem_.Translate(beat_addr + i, 1);
+        out_.rdata[i] = p != nullptr ? *p : 0;
+      }
+    } else {
+      ++stats_.read_errors;
+    }
+    out_.rresp = ok ? 0 : kSlvErr;
+  }
+  out_.awready = writes_.size() < 4;
+  out_.wready = !writes_.empty() && w_tokens_ >= kBeat;
+  if (!responses_.empty() && responses_.front().at <= now_) {
+    out_.bvalid = true;
+    out_.bresp = responses_.front().error ? kSlvErr : 0;
+  }
+}
+
+}  // namespace ipsec::sim
