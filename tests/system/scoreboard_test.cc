@@ -130,7 +130,7 @@ SaParams RandomSa(std::mt19937& rng, bool inbound, uint32_t spi, const SaParams*
 size_t RandomSize(std::mt19937& rng) {
   switch (rng() % 8) {
     case 0:
-      return 20 + rng() % 9000 - (rng() % 2) * 8;  // up to the jumbo limit
+      return 20 + rng() % 8981;  // up to 9000 bytes
     case 1:
       return 20 + rng() % 8;
     case 2:
