@@ -154,10 +154,18 @@ module esp_lane_in
   endfunction
 
   logic [127:0] iv_win;  // [63:0]: the 8 bytes after the IV, unused
+  logic [63:0]  iv_enc;
 
+  // Window position and the decap IV (from the window), apart from the header parse below, so
+  // that the parse (a function of hb_q and the job only) is evaluated only when they change.
   always_comb begin
     wbase  = p16(nin_q) - pos_t'(32);
     iv_win = window16(prev_q, cur_q, 5'(pos_t'(job_q.esp_off) + pos_t'(8) - wbase));
+    iv     = job_q.decap ? iv_win[127:64] : iv_enc;
+    hdr_ok = (nin_q != '0) && (p16(nin_q) >= need || nin_q == nb_q);
+  end
+
+  always_comb begin
     ib     = job_q.explicit_iv ? (hb_q << 64) : hb_q;
     i_tos   = byte_at(ib, 1);
     i_tot   = {byte_at(ib, 2), byte_at(ib, 3)};
@@ -192,15 +200,12 @@ module esp_lane_in
       clen    = esp_len - pos_t'(16) - pos_t'(icvb);
       nh      = 8'd0;
     end
-    hdr_ok = (nin_q != '0) && (p16(nin_q) >= need || nin_q == nb_q);
 
-    // IV: explicit (the first 8 input bytes), the sequence number (encap), or from the packet.
-    if (job_q.decap) begin
-      iv = iv_win[127:64];
-    end else if (job_q.explicit_iv) begin
-      iv = hb_q[HdrW-1 -: 64];
+    // Encap IV: explicit (the first 8 input bytes) or the sequence number.
+    if (job_q.explicit_iv) begin
+      iv_enc = hb_q[HdrW-1 -: 64];
     end else begin
-      iv = job_q.seq;
+      iv_enc = job_q.seq;
     end
 
     // Encap output header: IPv4 (tunnel: new; transport: the inner one), UDP, SPI, seq, IV.
@@ -225,9 +230,9 @@ module esp_lane_in
     ext = '0;
     if (job_q.sa.natt) begin
       ext[HdrW-1 -: 192] = {job_q.sa.sport, job_q.sa.dport, udp_len, 16'h0, job_q.sa.spi,
-                            job_q.seq[31:0], iv};
+                            job_q.seq[31:0], iv_enc};
     end else begin
-      ext[HdrW-1 -: 128] = {job_q.sa.spi, job_q.seq[31:0], iv};
+      ext[HdrW-1 -: 128] = {job_q.sa.spi, job_q.seq[31:0], iv_enc};
     end
     ohdr = iphdr | (ext >> {ip_len, 3'b000});
 
@@ -370,9 +375,11 @@ module esp_lane_in
     end else begin
       in_ready_o = act_q && !finish && (nin_q != nb_q) && win_ok;
     end
-    shift  = in_valid_i && in_ready_o;
     jf_pop = start;
   end
+
+  // Apart from the step logic above, which then never depends on the top-level inputs.
+  assign shift = in_valid_i && in_ready_o;
 
   // ---------------------------------------------------------------------------------------
   // Next state

@@ -241,8 +241,9 @@ module esp_lane_out
     if_rd_d = if_pop ? if_rd_q + (IaW + 1)'(1) : if_rd_q;
     if_wr_d = (info_valid_i && info_ready_o) ? if_wr_q + (IaW + 1)'(1) : if_wr_q;
     dn_wr_d = dn_push ? dn_wr_q + (DaW + 1)'(1) : dn_wr_q;
-    used_d  = used_q + (RaW + 1)'(wr) - free_n;
   end
+
+  assign used_d = used_q + (RaW + 1)'(wr) - free_n;
 
   always_ff @(posedge clk_i) begin
     if (wr) begin
@@ -301,10 +302,12 @@ module esp_lane_out
       rleft_d  = rleft_q - NbW'(1);
     end
     rv_d     = rd_issue;
-    pf_wr_d  = rv_q ? pf_wr_q + 2'd1 : pf_wr_q;
-    pf_rd_d  = pf_pop ? pf_rd_q + 2'd1 : pf_rd_q;
-    pf_cnt_d = pf_cnt_q + {2'b0, rv_q} - {2'b0, pf_pop};
   end
+
+  // Prefetch FIFO pointers (pf_pop comes from the output handshake).
+  assign pf_wr_d  = rv_q ? pf_wr_q + 2'd1 : pf_wr_q;
+  assign pf_rd_d  = pf_pop ? pf_rd_q + 2'd1 : pf_rd_q;
+  assign pf_cnt_d = pf_cnt_q + {2'b0, rv_q} - {2'b0, pf_pop};
 
   always_ff @(posedge clk_i) begin
     if (rd_issue) begin
@@ -358,6 +361,10 @@ module esp_lane_out
     out_data_o  = (hdrk & expand_keep(mh)) | (body & expand_keep(mb & ~mh)) |
                   (tagp & expand_keep(mt & ~mb));
     out_keep_o  = mt;
+  end
+
+  // The handshake apart from the beat assembly above, which then depends on registers only.
+  always_comb begin
     ofire       = out_valid_o && out_ready_i;
     pf_pop      = ofire && need_pop;
     // An entry ends with its last beat, or at once when it has no output (a drop); either

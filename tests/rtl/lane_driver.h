@@ -64,14 +64,20 @@ struct LanePkt {
     uint64_t clen = 0;
     if (decap) {
       const size_t total = util::LoadBe16(&in[2]);
-      clen = total - esp_off - 16 - 16;
+      const size_t icv =
+          cfg.icv == hw::IcvLen::kIcv12 ? 12 : (cfg.icv == hw::IcvLen::kIcv8 ? 8 : 16);
+      clen = total - esp_off - 16 - icv;
     } else {
-      clen = want_out.size() - 16 - 16 - esp_hdr_bytes;
+      const size_t icv =
+          cfg.icv == hw::IcvLen::kIcv12 ? 12 : (cfg.icv == hw::IcvLen::kIcv8 ? 8 : 16);
+      clen = want_out.size() - 16 - icv - esp_hdr_bytes;
     }
     const uint64_t gcm = 1 + (clen + 15) / 16;
     return std::max({in_beats, out_beats, gcm});
   }
   size_t esp_hdr_bytes = 0;  // encap: output bytes before the ESP header (IP + UDP)
+  bool key_only = false;     // not a packet: a key install for `slot` (LaneDriver::AddKey)
+  std::vector<uint8_t> key;
 };
 
 inline uint16_t Ipv4Csum(const uint8_t* h, size_t len) {
@@ -142,12 +148,16 @@ inline LanePkt MakeDecap(std::mt19937_64& rng, const LaneSa& s, size_t inner, ui
   p.cfg = s.cfg;
   p.aes256 = s.key.size() == 32;
   p.seq = seq;
-  const size_t icv = 16;
+  const size_t icv =
+      s.cfg.icv == hw::IcvLen::kIcv12 ? 12 : (s.cfg.icv == hw::IcvLen::kIcv8 ? 8 : 16);
   // Plaintext: payload || pad 1,2,.. || pad_len || next header.
   std::vector<uint8_t> pt;
   uint8_t nh = 4;
   if (s.cfg.tunnel) {
-    pt = RandomIpv4(rng, std::max<size_t>(inner, 20), 5 + static_cast<unsigned>(rng() % 3));
+    const size_t len = std::max<size_t>(inner, 20);
+    pt = RandomIpv4(
+        rng, len,
+        std::min<unsigned>(5 + static_cast<unsigned>(rng() % 3), static_cast<unsigned>(len / 4)));
     if (kind == DecapKind::kBadInner) {
       switch (rng() % 4) {
         case 0:
@@ -254,12 +264,48 @@ inline LanePkt MakeDecap(std::mt19937_64& rng, const LaneSa& s, size_t inner, ui
   return p;
 }
 
+// lane_job_t, packed MSB first in declaration order (esp_lane_pkg.sv), as Verilator's words.
+inline void PackJob(const LanePkt& p, uint32_t w[10]) {
+  std::fill(w, w + 10, 0u);
+  int pos = 299;
+  auto put = [&](uint64_t v, int width) {
+    pos -= width;
+    for (int i = 0; i < width; ++i) {
+      if ((v >> i) & 1) w[(pos + i) / 32] |= 1u << ((pos + i) % 32);
+    }
+  };
+  const auto& c = p.cfg;
+  const uint32_t salt = c.salt[0] | c.salt[1] << 8 | c.salt[2] << 16 | uint32_t{c.salt[3]} << 24;
+  put(p.decap, 1);
+  put(p.slot, 16);
+  put(p.aes256, 1);
+  put(c.tunnel, 1);
+  put(c.natt, 1);
+  put(c.esn, 1);
+  put(static_cast<uint8_t>(c.icv), 2);
+  put(c.spi, 32);
+  put(salt, 32);
+  put(c.tun_src, 32);
+  put(c.tun_dst, 32);
+  put(c.sport, 16);
+  put(c.dport, 16);
+  put(p.seq, 64);
+  put(p.explicit_iv, 1);
+  put(p.ip_id, 16);
+  put(p.esp_off, 7);
+  put(p.in.size(), 14);
+  put(p.out_cap, 14);
+  if (pos != 0) std::abort();
+}
+
 struct LaneStats {
   uint64_t cycles = 0;
   uint64_t packets = 0;
   uint64_t first_in = 0, last_out = 0;  // first in beat, last out beat or result
   uint64_t beat_limit = 0;              // sum of the packets' beat limits
   uint64_t in_stalls = 0;               // clocks with in_valid_i && !in_ready_o
+  uint64_t key_installs = 0;            // key items installed during traffic
+  uint64_t first_res = 0;               // clock of the first result taken
 };
 
 struct LaneDriverOptions {
@@ -303,6 +349,17 @@ class LaneDriver {
 
   void Add(LanePkt p) { pending_.push_back(std::move(p)); }
 
+  // A key install in the packet stream: it starts when every packet added before it has been
+  // handed to the lane (their traffic keeps flowing), and packets added after it are handed
+  // over only once it is done, as the front end orders SA_CMD WRITE and jobs.
+  void AddKey(uint16_t slot, const std::vector<uint8_t>& key) {
+    LanePkt k;
+    k.key_only = true;
+    k.slot = slot;
+    k.key = key;
+    pending_.push_back(std::move(k));
+  }
+
   // Clocks until every packet added has its result and output, or max_cycles pass.
   void Run(uint64_t max_cycles) {
     const uint64_t stop = tb_.cycles() + max_cycles;
@@ -325,46 +382,27 @@ class LaneDriver {
     if (errors_.size() < 20) errors_.push_back(e);
   }
 
-  // lane_job_t, packed MSB first in declaration order (esp_lane_pkg.sv).
   void DriveJob(const LanePkt& p) {
-    uint32_t w[10] = {};
-    int pos = 299;
-    auto put = [&](uint64_t v, int width) {
-      pos -= width;
-      for (int i = 0; i < width; ++i) {
-        if ((v >> i) & 1) w[(pos + i) / 32] |= 1u << ((pos + i) % 32);
-      }
-    };
-    const auto& c = p.cfg;
-    const uint32_t salt = c.salt[0] | c.salt[1] << 8 | c.salt[2] << 16 | uint32_t{c.salt[3]} << 24;
-    put(p.decap, 1);
-    put(p.slot, 16);
-    put(p.aes256, 1);
-    put(c.tunnel, 1);
-    put(c.natt, 1);
-    put(c.esn, 1);
-    put(static_cast<uint8_t>(c.icv), 2);
-    put(c.spi, 32);
-    put(salt, 32);
-    put(c.tun_src, 32);
-    put(c.tun_dst, 32);
-    put(c.sport, 16);
-    put(c.dport, 16);
-    put(p.seq, 64);
-    put(p.explicit_iv, 1);
-    put(p.ip_id, 16);
-    put(p.esp_off, 7);
-    put(p.in.size(), 14);
-    put(p.out_cap, 14);
-    if (pos != 0) std::abort();
+    uint32_t w[10];
+    PackJob(p, w);
     auto& t = tb_.model();
     for (int i = 0; i < 10; ++i) t.job_i[i] = w[i];
   }
 
   void Cycle() {
     auto& t = tb_.model();
+    // Key install item at the front: drive the key port; no job meanwhile.
+    const bool key_item = !job_presenting_ && !pending_.empty() && pending_.front().key_only;
+    t.key_valid_i = key_item && key_state_ == 0;
+    if (key_item && key_state_ == 0) {
+      std::vector<uint8_t> bus(32, 0);
+      std::copy(pending_.front().key.begin(), pending_.front().key.end(), bus.begin());
+      t.key_slot_i = pending_.front().slot;
+      t.key_aes256_i = pending_.front().key.size() == 32;
+      sim::SetBytes(t.key_i.data(), 256, bus);
+    }
     // Job: the next pending packet.
-    if (!job_presenting_ && !pending_.empty()) {
+    if (!job_presenting_ && !pending_.empty() && !pending_.front().key_only) {
       job_presenting_ = static_cast<int>(rng_() % 100) < opt_.p_job;
     }
     t.job_valid_i = job_presenting_;
@@ -393,6 +431,13 @@ class LaneDriver {
     const uint64_t now = tb_.cycles();
     if (t.in_valid_i && !t.in_ready_o) ++stats_.in_stalls;
     const bool job_fire = t.job_valid_i && t.job_ready_o;
+    if (key_item && key_state_ == 0 && t.key_ready_o) {
+      key_state_ = 1;
+    } else if (key_item && key_state_ == 1 && t.key_done_o) {
+      key_state_ = 0;
+      pending_.pop_front();
+      ++stats_.key_installs;
+    }
     const bool in_fire = t.in_valid_i && t.in_ready_o;
     const bool res_fire = t.res_valid_o && t.res_ready_i;
     const bool out_fire = t.out_valid_o && t.out_ready_i;
@@ -405,7 +450,10 @@ class LaneDriver {
         in_beat_ = 0;
       }
     }
-    if (res_fire) TakeResult(now);
+    if (res_fire) {
+      if (stats_.first_res == 0) stats_.first_res = now;
+      TakeResult(now);
+    }
     if (out_fire) TakeOut(now);
     if (job_fire) {
       job_presenting_ = false;
@@ -508,6 +556,7 @@ class LaneDriver {
   std::deque<LanePkt> pending_, jobs_;  // jobs_: accepted by the lane, not yet retired
   std::deque<LanePkt> done_;
   bool job_presenting_ = false, in_presenting_ = false;
+  int key_state_ = 0;                // key item: 0 request, 1 installing
   size_t in_job_ = 0, in_beat_ = 0;  // index into jobs_ of the packet whose beats go in
   size_t res_idx_ = 0, out_idx_ = 0;
   LaneStats stats_;

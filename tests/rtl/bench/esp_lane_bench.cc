@@ -6,11 +6,13 @@
 // while measured (tests/rtl/lane_driver.h); a mismatch aborts the run.
 // Sizes are the plaintext IPv4 packet (encap input, decap output in tunnel mode; in transport
 // mode the same packet with a 20-byte header); IMIX is 40:576:1500 bytes 7:4:1.
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "Vesp_lane.h"
@@ -75,10 +77,102 @@ Row Measure(bool decap, bool tunnel, int size, uint64_t seed) {
   return r;
 }
 
+// One packet through an idle lane: clocks from its first in beat to its result and to its
+// last out beat.
+std::pair<uint64_t, uint64_t> LoneLatency(bool decap, int size) {
+  sim::Tb<Vesp_lane> tb("esp_lane_latency");
+  tb.Reset();
+  LaneDriver<Vesp_lane> d(tb, {.seed = 5});
+  std::mt19937_64 rng(5);
+  LaneSa s;
+  s.slot = 1;
+  s.key = RandomBytes(rng, 32);
+  s.cfg.tunnel = true;
+  s.cfg.spi = 0x1234;
+  d.InstallKey(s.slot, s.key);
+  d.Add(decap ? MakeDecap(rng, s, static_cast<size_t>(size), 1, DecapKind::kGood)
+              : MakeEncap(rng, s, static_cast<size_t>(size), false, 1, 0));
+  d.Run(100'000);
+  if (!d.errors().empty()) std::exit(1);
+  const auto& st = d.stats();
+  return {st.first_res - st.first_in, st.last_out - st.first_in};
+}
+
+// Verilator speed of the lane alone: precomputed jobs and beats (1500 B encap and decap in
+// turn, 4 SAs), driven at full rate with no checking; simulated clocks per second.
+double SimSpeedKhz(uint64_t seed) {
+  sim::Tb<Vesp_lane> tb("esp_lane_speed");
+  tb.Reset();
+  LaneDriver<Vesp_lane> d(tb, {.seed = seed});
+  std::mt19937_64 rng(seed);
+  std::vector<LaneSa> sas;
+  for (int i = 0; i < 4; ++i) {
+    LaneSa s;
+    s.slot = static_cast<uint16_t>(3 * i);
+    s.key = RandomBytes(rng, 16);
+    s.cfg.tunnel = true;
+    s.cfg.spi = static_cast<uint32_t>(rng() | 1);
+    sas.push_back(s);
+    d.InstallKey(s.slot, s.key);
+  }
+  struct Pre {
+    uint32_t job[10];
+    std::vector<std::array<uint32_t, 4>> beats;
+    size_t len;
+  };
+  std::vector<Pre> pre;
+  for (int i = 0; i < 64; ++i) {
+    LanePkt p = i % 2 ? MakeDecap(rng, sas[i % 4], 1500, 1 + i, DecapKind::kGood)
+                      : MakeEncap(rng, sas[i % 4], 1500, false, 1 + i, 0);
+    Pre q;
+    PackJob(p, q.job);
+    q.len = p.in.size();
+    for (size_t off = 0; off < p.in.size(); off += 16) {
+      std::vector<uint8_t> b(16, 0);
+      std::copy(p.in.begin() + static_cast<long>(off),
+                p.in.begin() + static_cast<long>(std::min(off + 16, p.in.size())), b.begin());
+      std::array<uint32_t, 4> w{};
+      sim::SetBytes(w.data(), 128, b);
+      q.beats.push_back(w);
+    }
+    pre.push_back(std::move(q));
+  }
+  auto& t = tb.model();
+  t.res_ready_i = 1;
+  t.out_ready_i = 1;
+  size_t job = 0, in_pkt = 0, in_beat = 0;
+  const uint64_t clocks = 400'000;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t c = 0; c < clocks; ++c) {
+    const Pre& j = pre[job % pre.size()];
+    const Pre& q = pre[in_pkt % pre.size()];
+    t.job_valid_i = job < in_pkt + 2;
+    for (int i = 0; i < 10; ++i) t.job_i[i] = j.job[i];
+    t.in_valid_i = in_pkt < job;
+    for (int i = 0; i < 4; ++i) t.in_data_i[i] = q.beats[in_beat][i];
+    const size_t n = std::min<size_t>(16, q.len - 16 * in_beat);
+    t.in_keep_i = static_cast<uint16_t>(0xffff0000u >> n);
+    t.in_last_i = in_beat + 1 == q.beats.size();
+    tb.Eval();
+    if (t.job_valid_i && t.job_ready_o) ++job;
+    if (t.in_valid_i && t.in_ready_o && ++in_beat == q.beats.size()) {
+      in_beat = 0;
+      ++in_pkt;
+    }
+    tb.Tick();
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(clocks) / secs / 1e3;
+}
+
 }  // namespace
 }  // namespace ipsec::rtltest
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--speed") {
+    std::printf("%.0f kHz\n", ipsec::rtltest::SimSpeedKhz(7));
+    return 0;
+  }
   using ipsec::rtltest::Measure;
   std::printf("## esp_lane: cycles per packet, one lane, full rate, 4 SAs in turn\n\n");
   std::printf(
@@ -107,5 +201,21 @@ int main() {
   }
   std::printf("\n%s\n", ok ? "all sizes >= 0.95 of the beat limit"
                            : "BELOW GOAL: some size under 0.95 of the beat limit");
+  std::printf(
+      "\nLatency of a lone packet (clocks from its first in beat to its result / to its "
+      "last out beat), tunnel mode:\n\n| direction | size (B) | to result | to last out "
+      "beat |\n|---|---:|---:|---:|\n");
+  for (bool decap : {false, true}) {
+    for (int size : {64, 1500}) {
+      const auto l = ipsec::rtltest::LoneLatency(decap, size);
+      std::printf("| %s | %d | %llu | %llu |\n", decap ? "decap" : "encap", size,
+                  static_cast<unsigned long long>(l.first),
+                  static_cast<unsigned long long>(l.second));
+    }
+  }
+  std::printf(
+      "\nVerilator speed, lane alone (1500 B encap/decap at full rate, no checking): "
+      "%.0f kHz\n",
+      ipsec::rtltest::SimSpeedKhz(7));
   return 0;
 }
