@@ -43,6 +43,13 @@ int Main(int argc, char** argv) {
   app.add_option("--clock-mhz", o.clock_mhz, "device clock for modeled Gbps")
       ->capture_default_str();
   app.add_flag("--check", check, "validate the config and the backend, then exit");
+  std::string rt_timeout;
+  int rt_tries = -1;
+  app.add_option("--retransmit-timeout", rt_timeout,
+                 "first IKE retransmit after this long (strongswan.conf retransmit_timeout; "
+                 "default 4s)");
+  app.add_option("--retransmit-tries", rt_tries, "IKE retransmits before giving up (default 5)")
+      ->check(CLI::Range(0, 20));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,6 +70,15 @@ int Main(int argc, char** argv) {
     std::cerr << "espd: " << cfg.error().message << "\n";
     return 2;
   }
+  if (!rt_timeout.empty()) {
+    std::chrono::milliseconds ms{};
+    if (!ParseDuration(rt_timeout, &ms) || ms.count() == 0) {
+      std::cerr << "espd: --retransmit-timeout: '" << rt_timeout << "' is not a duration\n";
+      return 2;
+    }
+    cfg->ike.retransmit.timeout = ms;
+  }
+  if (rt_tries >= 0) cfg->ike.retransmit.tries = rt_tries;
   if (check) {
     auto dev = MakeDevice(o.backend);
     if (!dev) {

@@ -192,6 +192,11 @@ class Builder {
       } else if (v.key == "replay_window") {
         st = Number(v, 4096, &n);
         dev.replay_window = static_cast<uint32_t>(n);
+      } else if (v.key == "dpd_action") {
+        if (v.value != "clear" && v.value != "trap" && v.value != "restart") {
+          return Err(v.line, "dpd_action: '" + v.value + "' (clear, trap or restart)");
+        }
+        dev.dpd_action = v.value;
       } else if (v.key == "start_action") {
         if (v.value == "none") {
           ch.start_action = ike::StartAction::kNone;

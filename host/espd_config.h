@@ -14,6 +14,7 @@
 //       mode = tunnel|transport|pass|drop  (pass/drop: BYPASS/DISCARD shunt policies, no IKE)
 //       rekey_time, life_time, rekey_bytes, life_bytes, rekey_packets, life_packets
 //       replay_window = 0..4096          start_action = none|trap|start
+//       dpd_action = clear|trap|restart
 //     } }
 //   } }
 //   secrets { ike-NAME { id = ID (id-SUFFIX = ID ...)  secret = PSK }
@@ -42,6 +43,9 @@ struct ShuntConfig {
 struct ChildDeviceConfig {
   uint64_t rekey_bytes = 0, life_bytes = 0, rekey_packets = 0, life_packets = 0;
   uint32_t replay_window = 32;  // swanctl's default
+  // What to do when DPD declares the peer dead: "clear" (swanctl's default), "trap" (install a
+  // trap policy: the next packet re-initiates) or "restart" (initiate again at once).
+  std::string dpd_action = "clear";
 };
 
 struct EspdConfig {

@@ -147,6 +147,26 @@ std::string Espd::Setup() {
   sam_->set_on_rekey_needed([this](uint32_t spi_in) {
     if (auto st = engine_->OnSoftLifetime(spi_in); !st) Log(2, st.error().message);
   });
+  sam_->set_on_child_down([this](const ike::ChildSaId& id, ike::DownReason why) {
+    if (why != ike::DownReason::kPeerDead) return;
+    const auto& action = cfg_.DeviceFor(id.connection, id.child).dpd_action;
+    if (action == "restart") {
+      Log(1,
+          "peer of " + id.connection + " dead: restarting CHILD_SA " + id.child + " (dpd_action)");
+      restarts_[id.child] = Clock::now() + std::chrono::seconds(1);
+    } else if (action == "trap") {
+      for (const auto& c : cfg_.ike.connections) {
+        for (const auto& ch : c.children) {
+          if (c.name != id.connection || ch.name != id.child) continue;
+          auto local = ike::ParseTsList(ch.local_ts, 0);
+          auto remote = ike::ParseTsList(ch.remote_ts, 0);
+          if (local && remote) {
+            spd_.AddTrap({PolicyAction::kTrap, c.name + "/" + ch.name, *local, *remote, 0, 0});
+          }
+        }
+      }
+    }
+  });
   sam_->set_on_child_up([this](const InstalledSa&) {
     if (!handshake_ms_ && handshake_t0_) {
       handshake_ms_ =
@@ -385,6 +405,16 @@ int Espd::Run() {
     }
     if (auto next = engine_->NextTimer(); next && *next <= clock_.Now()) engine_->RunTimers();
     sam_->PollDeviceEvents();
+    for (auto it = restarts_.begin(); it != restarts_.end();) {
+      if (Clock::now() < it->second) {
+        ++it;
+        continue;
+      }
+      handshake_t0_ = Clock::now();
+      handshake_ms_.reset();
+      if (auto st = engine_->Initiate(it->first); !st) Log(2, st.error().message);
+      it = restarts_.erase(it);
+    }
     FeedPcapIn();
   }
   Shutdown();

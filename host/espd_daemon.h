@@ -85,6 +85,7 @@ class Espd {
   std::vector<PcapRecord> pcap_in_;
   bool pcap_in_done_ = false;
   std::map<std::string, std::chrono::steady_clock::time_point> trap_fired_;
+  std::map<std::string, std::chrono::steady_clock::time_point> restarts_;  // child -> when
 
   // Counters (espctl stats).
   std::chrono::steady_clock::time_point started_;

@@ -172,6 +172,7 @@ void SaManager::Remove(InstalledSa& sa) {
 
 void SaManager::ChildDown(const ike::ChildSaId& id, ike::DownReason reason) {
   offered_.erase(id.spi_in);
+  if (on_down_) on_down_(id, reason);
   auto it = sas_.find(id.unique_id);
   if (it == sas_.end()) return;  // never installed (install failed)
   InstalledSa& sa = it->second;

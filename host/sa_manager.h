@@ -57,6 +57,9 @@ class SaManager final : public ike::SaSink {
   bool AcceptSpiIn(uint32_t spi);
   void set_on_rekey_needed(std::function<void(uint32_t spi_in)> fn) { on_rekey_ = std::move(fn); }
   void set_on_child_up(std::function<void(const InstalledSa&)> fn) { on_up_ = std::move(fn); }
+  void set_on_child_down(std::function<void(const ike::ChildSaId&, ike::DownReason)> fn) {
+    on_down_ = std::move(fn);
+  }
 
   void ChildUp(const ike::ChildSa& sa) override;
   void ChildRekeyed(const ike::ChildSa& new_sa, const ike::ChildSaId& old_sa) override;
@@ -85,6 +88,7 @@ class SaManager final : public ike::SaSink {
   LogFn log_;
   std::function<void(uint32_t)> on_rekey_;
   std::function<void(const InstalledSa&)> on_up_;
+  std::function<void(const ike::ChildSaId&, ike::DownReason)> on_down_;
   std::map<uint32_t, InstalledSa> sas_;
   std::map<uint32_t, std::chrono::steady_clock::time_point> offered_;  // SPI -> when offered
   uint64_t install_failures_ = 0, rekeys_ = 0;
