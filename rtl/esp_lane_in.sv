@@ -100,8 +100,8 @@ module esp_lane_in
   pos_t             rem_q, rem_d;              // ciphertext bytes from the current step on
   pos_t             dl_q, dl_d;                // encap: data bytes from the current step on
   pos_t             tagpos_q, tagpos_d;        // decap: position of the ICV
-  logic [1:0]       pad_q, pad_d;
-  logic [7:0]       nh_q, nh_d;
+  logic [39:0]      trl_q, trl_d;              // encap trailer: pad 1,2,.., pad length, next
+                                               // header, left-aligned, zeros after
 
   // ---------------------------------------------------------------------------------------
   // Header parse (from hb_q, the job and the window)
@@ -276,7 +276,7 @@ module esp_lane_in
   logic         sat, last_pl, issue, finish, start, shift, win_ok;
   logic [127:0] ext16, tail, tag16, hext;
   logic         hcap, to_tag;
-  logic [15:0]  dkeep;
+  logic [127:0] dmask;
 
   always_comb begin
     // Data bytes of this payload step (encap: limited by the data; decap: by the ciphertext).
@@ -284,9 +284,8 @@ module esp_lane_in
     nd       = (nd > pos_t'(16)) ? pos_t'(16) : nd;
     last_pl  = (rem_q <= pos_t'(16));
     ext16    = window16(prev_q, cur_q, 5'(sj_q - wbase));
-    tag16    = window16(prev_q, cur_q, 5'(tagpos_q - wbase)) &
-               expand_keep(first_bytes((LenW + 2)'(icvb)));
-    dkeep    = first_bytes((LenW + 2)'(dl_q));
+    tag16    = window16(prev_q, cur_q, 5'(tagpos_q - wbase)) & first_mask((LenW + 2)'(icvb));
+    dmask    = first_mask((LenW + 2)'(dl_q));
     // Decap: the last ciphertext beat is captured into hold_q as soon as its bytes are in the
     // window, beside whatever step runs; the tag step then sends it with the ICV.
     hext     = window16(prev_q, cur_q, 5'(slast_q - wbase));
@@ -294,17 +293,18 @@ module esp_lane_in
                (tagpos_q - pos_t'(1) < p16(nin_q) || nin_q == nb_q);
     // Decap: the payload step before the last goes on to the tag step.
     to_tag   = job_q.decap && rem_q <= pos_t'(32);
-    // Encap trailer bytes: pad 1, 2, 3.., pad length, next header (RFC 4303 2.4, 2.6).
-    tail     = '0;
-    for (int i = 0; i < 16; i++) begin
-      pos_t r;
-      r = pos_t'(i) - dl_q;
-      if (r >= 0 && r < pos_t'(pad_q)) begin
-        tail[127 - 8 * i -: 8] = 8'(r + pos_t'(1));
-      end else if (r == pos_t'(pad_q)) begin
-        tail[127 - 8 * i -: 8] = {6'd0, pad_q};
-      end else if (r == pos_t'(pad_q) + pos_t'(1)) begin
-        tail[127 - 8 * i -: 8] = nh_q;
+    // Encap trailer bytes (pad 1, 2, 3.., pad length, next header; RFC 4303 2.4, 2.6): the
+    // packet's 5-byte trailer pattern placed after the dl_q data bytes of this beat, or its
+    // rest when the previous beat held its start.
+    if (dl_q >= 0) begin
+      tail = 128'({trl_q, 88'h0} >> {dl_q[3:0], 3'b000});
+      if (dl_q >= pos_t'(16)) begin
+        tail = '0;
+      end
+    end else begin
+      tail = 128'({trl_q, 88'h0} << {(pos_t'(0) - dl_q) & pos_t'(15), 3'b000});
+      if (dl_q < -pos_t'(5)) begin
+        tail = '0;
       end
     end
 
@@ -334,7 +334,7 @@ module esp_lane_in
       StPay: begin
         lastneed  = sj_q + nd - pos_t'(1);
         sat       = (nd <= 0) || (lastneed < p16(nin_q)) || (nin_q == nb_q);
-        g_data_o  = job_q.decap ? ext16 : ((ext16 & expand_keep(dkeep)) | tail);
+        g_data_o  = job_q.decap ? ext16 : ((ext16 & dmask) | tail);
         g_keep_o  = first_bytes((LenW + 2)'(rem_q));
         g_last_o  = last_pl;
         g_valid_o = sat;
@@ -400,8 +400,7 @@ module esp_lane_in
     rem_d    = rem_q;
     dl_d     = dl_q;
     tagpos_d = tagpos_q;
-    pad_d    = pad_q;
-    nh_d     = nh_q;
+    trl_d    = trl_q;
     jf_cnt_d = jf_cnt_q + {1'b0, jf_push} - {1'b0, jf_pop};
     jf_rd_d  = jf_pop ? !jf_rd_q : jf_rd_q;
     jf_wr_d  = jf_push ? !jf_wr_q : jf_wr_q;
@@ -416,8 +415,12 @@ module esp_lane_in
           rem_d    = clen;
           dl_d     = plen;
           tagpos_d = off + clen;
-          pad_d    = pad;
-          nh_d     = nh;
+          unique case (pad)
+            2'd0:    trl_d = {8'd0, nh, 24'd0};
+            2'd1:    trl_d = {8'd1, 8'd1, nh, 16'd0};
+            2'd2:    trl_d = {8'd1, 8'd2, 8'd2, nh, 8'd0};
+            default: trl_d = {8'd1, 8'd2, 8'd3, 8'd3, nh};
+          endcase
         end
         StPay: begin
           if (last_pl) begin
@@ -487,8 +490,7 @@ module esp_lane_in
       rem_q    <= '0;
       dl_q     <= '0;
       tagpos_q <= '0;
-      pad_q    <= '0;
-      nh_q     <= '0;
+      trl_q    <= '0;
     end else begin
       jf_cnt_q <= jf_cnt_d;
       jf_rd_q  <= jf_rd_d;
@@ -508,8 +510,7 @@ module esp_lane_in
       rem_q    <= rem_d;
       dl_q     <= dl_d;
       tagpos_q <= tagpos_d;
-      pad_q    <= pad_d;
-      nh_q     <= nh_d;
+      trl_q    <= trl_d;
     end
   end
 

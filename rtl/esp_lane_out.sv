@@ -132,6 +132,7 @@ module esp_lane_out
 
   pos_t           qb, cpos, e, plen;
   logic [15:0]    brk;
+  logic [127:0]   prevb, succ, diff, nz;
   logic [7:0]     pl, ve, nh, ivihl;
   logic [15:0]    itot, tot16, csum;
   pos_t           lbrk;
@@ -152,15 +153,21 @@ module esp_lane_out
     // Pad check (RFC 4303 2.4: pad bytes 1, 2, 3, ...): a byte at position p <= C-3 "breaks"
     // when it is not its predecessor plus one; the pad is good iff the byte at C-3 equals the
     // pad length and no break lies after the pad's first byte C-2-pad_len.
+    // All 16 bytes at once (SWAR): predecessor + 1 per byte, then a per-byte inequality.
+    prevb = {lastb_q, g_data_i[127:8]};
+    succ  = ((prevb & {16{8'h7f}}) + {16{8'h01}}) ^ (prevb & {16{8'h80}});
+    diff  = g_data_i ^ succ;
+    nz    = (((diff & {16{8'h7f}}) + {16{8'h7f}}) | diff) & {16{8'h80}};
     for (int i = 0; i < 16; i++) begin
-      logic [7:0] pb;
-      pb = (i == 0) ? lastb_q : byte_of(g_data_i, 4'(i - 1));
-      brk[i] = (qb + pos_t'(i) <= e) &&
-               ((i == 0 && q_q == '0) || byte_of(g_data_i, 4'(i)) != pb + 8'd1);
+      brk[15 - i] = nz[127 - 8 * i];  // keep order: bit 15 is byte 0
     end
+    if (q_q == '0) begin
+      brk[15] = 1'b1;  // the first byte has no predecessor
+    end
+    brk  = brk & first_bytes((LenW + 2)'(e - qb + pos_t'(1)));
     lbrk = lbrk_q;
     for (int i = 0; i < 16; i++) begin
-      if (brk[i]) begin
+      if (brk[15 - i]) begin
         lbrk = qb + pos_t'(i);
       end
     end
@@ -196,7 +203,7 @@ module esp_lane_out
       dn_new.hdr        = inf.hdr;
       dn_new.hlen       = inf.hlen;
       dn_new.blen       = inf.clen;
-      dn_new.tag        = g_tag_i & expand_keep(first_bytes((LenW + 2)'(inf.icv)));
+      dn_new.tag        = g_tag_i & first_mask((LenW + 2)'(inf.icv));
       dn_new.tlen       = inf.icv;
     end else begin
       res_new.icv_ok = g_tag_ok_i;
@@ -328,7 +335,7 @@ module esp_lane_out
   done_t            oe;
   pos_t             pko, tpos;
   logic [127:0]     cur, hdrk, body, tagp;
-  logic [15:0]      mh, mb, mt;
+  logic [127:0]     mh, mb, mt;
 
   always_comb begin
     oe     = dn_q[dn_out_q[DaW-1:0]];
@@ -350,17 +357,16 @@ module esp_lane_out
     end else begin
       tagp = oe.tag << {5'd16 - {1'b0, tpos[3:0]}, 3'b000};
     end
-    mh = first_bytes((LenW + 2)'(pos_t'(oe.hlen) - pko));
-    mb = first_bytes((LenW + 2)'(tpos - pko));
-    mt = first_bytes((LenW + 2)'(tpos + pos_t'(oe.tlen) - pko));
+    mh = first_mask((LenW + 2)'(pos_t'(oe.hlen) - pko));
+    mb = first_mask((LenW + 2)'(tpos - pko));
+    mt = first_mask((LenW + 2)'(tpos + pos_t'(oe.tlen) - pko));
 
     out_last_o  = (pos_t'(oe.out_len) - pko) <= pos_t'(16);
     // The last beat waits until the reader is past the entry (it then frees the entry).
     out_valid_o = oe_ok && oe.out_len != '0 && (!need_pop || pf_cnt_q != 3'd0) &&
                   (!out_last_o || dn_rd_q != dn_out_q);
-    out_data_o  = (hdrk & expand_keep(mh)) | (body & expand_keep(mb & ~mh)) |
-                  (tagp & expand_keep(mt & ~mb));
-    out_keep_o  = mt;
+    out_data_o  = (hdrk & mh) | (body & mb & ~mh) | (tagp & mt & ~mb);
+    out_keep_o  = first_bytes((LenW + 2)'(tpos + pos_t'(oe.tlen) - pko));
   end
 
   // The handshake apart from the beat assembly above, which then depends on registers only.

@@ -39,6 +39,17 @@ package esp_lane_util_pkg;
     end
   endfunction
 
+  // Bit mask of the first n bytes of a beat (expand_keep(first_bytes(n)) in one shift).
+  function automatic logic [127:0] first_mask(logic signed [LaneLenW+1:0] n);
+    if (n <= 0) begin
+      first_mask = '0;
+    end else if (n >= 16) begin
+      first_mask = '1;
+    end else begin
+      first_mask = ~({128{1'b1}} >> {n[3:0], 3'b000});
+    end
+  endfunction
+
   function automatic logic [127:0] expand_keep(logic [15:0] keep);
     logic [127:0] m;
     for (int i = 0; i < 16; i++) begin
