@@ -29,12 +29,19 @@ module dma_queues
   output logic [2:0]                pick_q_o,
   output logic [63:0]               pick_desc_addr_o, // SQ base + SQ_HEAD * 32
   output logic [3:0]                pick_epoch_o,
-  // Engine reports on queue eng_q_i (epoch eng_epoch_i; ignored if the queue was reset since).
+  // Engine reports (ignored when the queue was reset since the fetch: epoch mismatch). The
+  // fetcher on f_q_i: descriptor read (SQ_HEAD + 1, one more packet in flight) or failed.
+  input  logic [2:0]                f_q_i,
+  input  logic [3:0]                f_epoch_i,
+  input  logic                      fetch_ok_i,
+  input  logic                      f_stop_i,
+  // The processor on eng_q_i: completion written (CQ_TAIL + 1), failed (STOPPED), or done
+  // with a fetched packet (one fewer in flight).
   input  logic [2:0]                eng_q_i,
   input  logic [3:0]                eng_epoch_i,
-  input  logic                      fetch_ok_i,       // descriptor read: SQ_HEAD + 1
-  input  logic                      stop_i,           // ring DMA error: STOPPED
-  input  logic                      cpl_done_i,       // completion written: CQ_TAIL + 1
+  input  logic                      stop_i,
+  input  logic                      cpl_done_i,
+  input  logic                      release_i,
   output logic                      eng_live_o,       // the queue still has eng_epoch_i
   output logic [63:0]               cpl_addr_o,       // CQ base + CQ_TAIL * 16
   output logic                      cpl_phase_o
@@ -51,6 +58,7 @@ module dma_queues
   logic [11:0] cq_head_q [Queues];
   logic [11:0] cq_tail_q [Queues];
   logic [3:0]  epoch_q   [Queues];
+  logic [1:0]  infl_q    [Queues];  // fetched, not yet released (at most 2: the engine's slots)
   logic [Queues-1:0] en_q, phase_q, stopped_q;
   logic [2:0]  rr_q;
 
@@ -61,7 +69,11 @@ module dma_queues
     assign log2 = ctrl_q[q][Q_CTRL_SIZE_LOG2_LSB +: 4];
     assign mask[q] = 12'((13'd1 << log2) - 13'd1);
     assign cq_full[q] = en_q[q] && ((cq_tail_q[q] + 12'd1) & mask[q]) == cq_head_q[q];
-    assign ready[q[QW-1:0]] = en_q[q] && !stopped_q[q] && sq_head_q[q] != sq_tail_q[q] && !cq_full[q];
+    // Room in the CQ for every packet in flight plus this one.
+    logic [11:0] free;
+    assign free = (cq_head_q[q] - cq_tail_q[q] - 12'd1) & mask[q];
+    assign ready[q] = en_q[q] && !stopped_q[q] && sq_head_q[q] != sq_tail_q[q] &&
+                      free > {10'd0, infl_q[q]};
   end
 
   // Round robin from rr_q.
@@ -77,11 +89,17 @@ module dma_queues
       end
     end
   end
-  assign pick_desc_addr_o = sq_base_q[pick_q_o[QW-1:0]] + {47'd0, sq_head_q[pick_q_o[QW-1:0]], 5'd0};
-  assign pick_epoch_o = epoch_q[pick_q_o[QW-1:0]];
-  assign eng_live_o = epoch_q[eng_q_i[QW-1:0]] == eng_epoch_i;
-  assign cpl_addr_o = cq_base_q[eng_q_i[QW-1:0]] + {48'd0, cq_tail_q[eng_q_i[QW-1:0]], 4'd0};
-  assign cpl_phase_o = phase_q[eng_q_i[QW-1:0]];
+  logic          f_live;
+  logic [QW-1:0] fq, eq, pq, wqi;
+  assign eq = eng_q_i[QW-1:0];
+  assign pq = pick_q_o[QW-1:0];
+  assign fq = f_q_i[QW-1:0];
+  assign f_live = epoch_q[fq] == f_epoch_i;
+  assign pick_desc_addr_o = sq_base_q[pq] + {47'd0, sq_head_q[pq], 5'd0};
+  assign pick_epoch_o = epoch_q[pq];
+  assign eng_live_o = epoch_q[eq] == eng_epoch_i;
+  assign cpl_addr_o = cq_base_q[eq] + {48'd0, cq_tail_q[eq], 4'd0};
+  assign cpl_phase_o = phase_q[eq];
 
   // CSR read.
   logic [2:0] rq;
@@ -115,6 +133,7 @@ module dma_queues
   logic wsel;
   assign wq = csr_addr_i[8:6];
   assign wreg = {7'd0, csr_addr_i[5:0]} + QUEUE_BASE[CSR_AW-1:0];
+  assign wqi = wq[QW-1:0];
   assign wsel = csr_we_i && 32'(wq) < Queues && csr_addr_i[CSR_AW-1:9] == QUEUE_BASE[CSR_AW-1:9];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -128,6 +147,7 @@ module dma_queues
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= 4'd0;
+        infl_q[q] <= 2'd0;
       end
       en_q <= '0;
       phase_q <= '1;
@@ -143,46 +163,55 @@ module dma_queues
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= epoch_q[q] + 4'd1;
+        infl_q[q] <= 2'd0;
       end
       en_q <= '0;
       phase_q <= '1;
       stopped_q <= '0;
     end else begin
       // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
+      for (int q = 0; q < Queues; q++) begin
+        infl_q[q] <= infl_q[q] + {1'b0, f_live && 32'(f_q_i) == q && fetch_ok_i} -
+                     {1'b0, eng_live_o && 32'(eng_q_i) == q && release_i};
+      end
+      if (f_live && 32'(f_q_i) < Queues) begin
+        if (fetch_ok_i) sq_head_q[fq] <= (sq_head_q[fq] + 12'd1) & mask[fq];
+        if (f_stop_i) stopped_q[fq] <= 1'b1;
+      end
       if (eng_live_o && 32'(eng_q_i) < Queues) begin
-        if (fetch_ok_i) sq_head_q[eng_q_i[QW-1:0]] <= (sq_head_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]];
-        if (stop_i) stopped_q[eng_q_i[QW-1:0]] <= 1'b1;
+        if (stop_i) stopped_q[eq] <= 1'b1;
         if (cpl_done_i) begin
-          cq_tail_q[eng_q_i[QW-1:0]] <= (cq_tail_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]];
-          if (((cq_tail_q[eng_q_i[QW-1:0]] + 12'd1) & mask[eng_q_i[QW-1:0]]) == 12'd0) begin
-            phase_q[eng_q_i[QW-1:0]] <= !phase_q[eng_q_i[QW-1:0]];
+          cq_tail_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
+          if (((cq_tail_q[eq] + 12'd1) & mask[eq]) == 12'd0) begin
+            phase_q[eq] <= !phase_q[eq];
           end
         end
       end
-      if (pick_valid_o && fetch_ok_i) rr_q <= 3'((32'(eng_q_i) + 1) % Queues);
+      if (fetch_ok_i) rr_q <= 3'((32'(f_q_i) + 1) % Queues);
       if (wsel) begin
         unique case (wreg)
-          Q_SQ_BASE_LO_OFFSET: sq_base_q[wq[QW-1:0]][31:0] <= csr_wdata_i;
-          Q_SQ_BASE_HI_OFFSET: sq_base_q[wq[QW-1:0]][63:32] <= csr_wdata_i;
-          Q_CQ_BASE_LO_OFFSET: cq_base_q[wq[QW-1:0]][31:0] <= csr_wdata_i;
-          Q_CQ_BASE_HI_OFFSET: cq_base_q[wq[QW-1:0]][63:32] <= csr_wdata_i;
+          Q_SQ_BASE_LO_OFFSET: sq_base_q[wqi][31:0] <= csr_wdata_i;
+          Q_SQ_BASE_HI_OFFSET: sq_base_q[wqi][63:32] <= csr_wdata_i;
+          Q_CQ_BASE_LO_OFFSET: cq_base_q[wqi][31:0] <= csr_wdata_i;
+          Q_CQ_BASE_HI_OFFSET: cq_base_q[wqi][63:32] <= csr_wdata_i;
           Q_CTRL_OFFSET: begin
             logic [3:0] l2;
             l2 = csr_wdata_i[Q_CTRL_SIZE_LOG2_LSB +: 4];
-            ctrl_q[wq[QW-1:0]] <= csr_wdata_i & 32'h0000_0f01;
+            ctrl_q[wqi] <= csr_wdata_i & 32'h0000_0f01;
             // Enabling (again) starts the rings afresh: also how a stopped queue recovers.
-            en_q[wq[QW-1:0]] <= csr_wdata_i[Q_CTRL_ENABLE_LSB] && l2 >= 4'd1 &&
+            en_q[wqi] <= csr_wdata_i[Q_CTRL_ENABLE_LSB] && l2 >= 4'd1 &&
                         32'(l2) <= MAX_RING_LOG2;
-            sq_tail_q[wq[QW-1:0]] <= 12'd0;
-            sq_head_q[wq[QW-1:0]] <= 12'd0;
-            cq_head_q[wq[QW-1:0]] <= 12'd0;
-            cq_tail_q[wq[QW-1:0]] <= 12'd0;
-            phase_q[wq[QW-1:0]] <= 1'b1;
-            stopped_q[wq[QW-1:0]] <= 1'b0;
-            epoch_q[wq[QW-1:0]] <= epoch_q[wq[QW-1:0]] + 4'd1;
+            sq_tail_q[wqi] <= 12'd0;
+            sq_head_q[wqi] <= 12'd0;
+            cq_head_q[wqi] <= 12'd0;
+            cq_tail_q[wqi] <= 12'd0;
+            phase_q[wqi] <= 1'b1;
+            stopped_q[wqi] <= 1'b0;
+            epoch_q[wqi] <= epoch_q[wqi] + 4'd1;
+            infl_q[wqi] <= 2'd0;
           end
-          Q_SQ_TAIL_OFFSET: if (en_q[wq[QW-1:0]]) sq_tail_q[wq[QW-1:0]] <= csr_wdata_i[11:0] & mask[wq[QW-1:0]];
-          Q_CQ_HEAD_OFFSET: if (en_q[wq[QW-1:0]]) cq_head_q[wq[QW-1:0]] <= csr_wdata_i[11:0] & mask[wq[QW-1:0]];
+          Q_SQ_TAIL_OFFSET: if (en_q[wqi]) sq_tail_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];
+          Q_CQ_HEAD_OFFSET: if (en_q[wqi]) cq_head_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];
           default: ;
         endcase
       end

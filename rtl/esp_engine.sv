@@ -17,8 +17,13 @@
 //     (a failed re-check -> REPLAY).
 //   then per-SA accounting (OK: packets, bytes, soft/hard limits with events; REPLAY,
 //   AUTH_FAIL, other drops), the output DMA (error -> DMA_ERROR), STAT_* and the completion.
-// Packets are processed one at a time, so per-SA state is exactly the model's whatever the
-// number of lanes.
+// Two parts: a fetcher reads descriptors and packets into one of two slots (descriptor, packet
+// buffer, header) while the processor classifies, dispatches and completes the packet of the
+// other slot, in fetch order. The processor handles one packet at a time, so per-SA state and
+// the order of events are exactly the model's whatever the number of lanes. A descriptor
+// fetch error stops the queue at once but its QUEUE_ERROR event is pushed in order; a packet
+// fetched behind a completion-write error of its queue (or behind a queue reset) is dropped
+// without effects, as the model would never have fetched it.
 //
 // Byte order: every internal bus has byte 0 in [127:120]. The packet buffer holds the packet as
 // read (EXPLICIT_IV bytes included); the first HdrBeats beats are also kept in a header register
@@ -40,11 +45,15 @@ module esp_engine
   input  logic [2:0]        pick_q_i,
   input  logic [63:0]       pick_desc_addr_i,
   input  logic [3:0]        pick_epoch_i,
-  output logic [2:0]        eng_q_o,
-  output logic [3:0]        eng_epoch_o,
+  output logic [2:0]        f_q_o,            // fetcher's queue and epoch
+  output logic [3:0]        f_epoch_o,
   output logic              fetch_ok_o,
+  output logic              f_stop_o,
+  output logic [2:0]        eng_q_o,          // processor's queue and epoch
+  output logic [3:0]        eng_epoch_o,
   output logic              stop_o,
   output logic              cpl_done_o,
+  output logic              release_o,        // the processor is done with a fetched packet
   input  logic              eng_live_i,
   input  logic [63:0]       cpl_addr_i,
   input  logic              cpl_phase_i,
@@ -128,9 +137,6 @@ module esp_engine
 
   typedef enum logic [4:0] {
     StIdle,
-    StDesc,
-    StCheck,
-    StPkt,
     StParse,
     StWay0,
     StWay1,
@@ -155,12 +161,33 @@ module esp_engine
   state_e state_q, state_d;
 
   // ------------------------------------------------------------------------------ registers
-  logic [127:0] pbuf_q [PbufBeats];
-  logic [8*16*HdrBeats-1:0] hdr_q;
-  logic [255:0] desc_q;
-  logic [9:0]   beat_q;          // beats received of the current read
-  logic [2:0]   q_q;
-  logic [3:0]   epoch_q;
+  // Slots, filled by the fetcher, emptied by the processor.
+  typedef enum logic [1:0] {
+    PreOk,        // packet in the buffer
+    PreStatus,    // completes with pre_st (BAD_DESCRIPTOR, MALFORMED, DMA_ERROR), no SA effect
+    PreFetchErr   // the descriptor read failed: the queue is stopped, QUEUE_ERROR in order
+  } pre_e;
+  logic [127:0] pbuf_q [2 * PbufBeats];
+  logic [8*16*HdrBeats-1:0] shdr_q [2];
+  logic [255:0] sdesc_q [2];
+  pre_e         spre_q [2];
+  logic [3:0]   spre_st_q [2];
+  logic [2:0]   sq_q [2];
+  logic [3:0]   sepoch_q [2];
+  logic [1:0]   svalid_q;
+  logic         f_slot_q, p_slot_q;
+  // The processor's slot.
+  logic [8*16*HdrBeats-1:0] p_hdr;
+  logic [255:0] p_desc;
+  logic [2:0]   p_q;
+  logic [3:0]   p_epoch;
+  assign p_hdr = shdr_q[p_slot_q];
+  assign p_desc = sdesc_q[p_slot_q];
+  assign p_q = sq_q[p_slot_q];
+  assign p_epoch = sepoch_q[p_slot_q];
+  // Queues whose completion write failed (in this epoch): their fetched packets are dropped.
+  logic [7:0]   flush_q;
+  logic [3:0]   flush_epoch_q [8];
   logic [3:0]   status_q;
   logic [63:0]  seq_q;           // completion seq
   logic [15:0]  out_len_q;       // completion out_len
@@ -178,9 +205,7 @@ module esp_engine
   logic [15:0]  feed_rem_q;      // bytes left to feed
   logic         dma_err_q;
 
-  logic [9:0]   beat_d;
-  logic [2:0]   q_d;
-  logic [3:0]   epoch_d, status_d;
+  logic [3:0]   status_d;
   logic [63:0]  seq_d, bytes_d;
   logic [15:0]  out_len_d;
   logic [SlotW-1:0] slot_d;
@@ -192,6 +217,7 @@ module esp_engine
   logic [9:0]   out_left_d, feed_idx_d, feed_left_d;
   logic [15:0]  feed_rem_d;
   logic         feed_start;
+  logic         p_next;          // the processor moves to the next slot (with or w/o release)
 
   // ------------------------------------------------------------------- descriptor fields
   function automatic logic [7:0] db(logic [255:0] d, int unsigned i);
@@ -199,20 +225,20 @@ module esp_engine
   endfunction
   logic [7:0]  d_opcode, d_flags;
   logic [15:0] d_sa, d_in_len, d_out_cap;
-  logic [31:0] d_cookie, d_reserved;
-  logic [63:0] d_in_addr, d_out_addr;
+  logic [31:0] d_cookie;
+  logic [63:0] d_out_addr;
+  logic        unused_d_sa;
+  assign unused_d_sa = ^d_sa[15:SlotW];
   always_comb begin
-    d_opcode = db(desc_q, 0);
-    d_flags = db(desc_q, 1);
-    d_sa = {db(desc_q, 3), db(desc_q, 2)};
-    d_cookie = {db(desc_q, 7), db(desc_q, 6), db(desc_q, 5), db(desc_q, 4)};
+    d_opcode = db(p_desc, 0);
+    d_flags = db(p_desc, 1);
+    d_sa = {db(p_desc, 3), db(p_desc, 2)};
+    d_cookie = {db(p_desc, 7), db(p_desc, 6), db(p_desc, 5), db(p_desc, 4)};
     for (int i = 0; i < 8; i++) begin
-      d_in_addr[8 * i +: 8] = db(desc_q, 8 + i);
-      d_out_addr[8 * i +: 8] = db(desc_q, 16 + i);
+      d_out_addr[8 * i +: 8] = db(p_desc, 16 + i);
     end
-    d_in_len = {db(desc_q, 25), db(desc_q, 24)};
-    d_out_cap = {db(desc_q, 27), db(desc_q, 26)};
-    d_reserved = {db(desc_q, 31), db(desc_q, 30), db(desc_q, 29), db(desc_q, 28)};
+    d_in_len = {db(p_desc, 25), db(p_desc, 24)};
+    d_out_cap = {db(p_desc, 27), db(p_desc, 26)};
   end
   logic d_encap, d_decap, d_xiv;
   logic [15:0] d_iv_len;
@@ -235,11 +261,11 @@ module esp_engine
   logic        ip_ok;
   assign po = d_xiv ? 7'd8 : 7'd0;
   assign avail = d_in_len - d_iv_len;
-  assign ip_b0 = hb(hdr_q, po);
+  assign ip_b0 = hb(p_hdr, po);
   assign hlen = {1'b0, ip_b0[3:0], 2'b00};
-  assign ip_total = {hb(hdr_q, po + 7'd2), hb(hdr_q, po + 7'd3)};
-  assign ip_frag = {hb(hdr_q, 7'd6), hb(hdr_q, 7'd7)};
-  assign ip_proto = hb(hdr_q, 7'd9);
+  assign ip_total = {hb(p_hdr, po + 7'd2), hb(p_hdr, po + 7'd3)};
+  assign ip_frag = {hb(p_hdr, 7'd6), hb(p_hdr, 7'd7)};
+  assign ip_proto = hb(p_hdr, 7'd9);
   assign ip_ok = avail >= 16'd20 && ip_b0[7:4] == 4'd4 && hlen >= 7'd20 &&
                  ip_total >= {9'd0, hlen} && ip_total <= avail;
 
@@ -251,14 +277,14 @@ module esp_engine
   logic        loc_ok;
   assign udp = ip_proto == 8'd17;
   assign udp_room = ip_total - {9'd0, hlen};
-  assign udp_dport = {hb(hdr_q, hlen + 7'd2), hb(hdr_q, hlen + 7'd3)};
-  assign udp_len = {hb(hdr_q, hlen + 7'd4), hb(hdr_q, hlen + 7'd5)};
+  assign udp_dport = {hb(p_hdr, hlen + 7'd2), hb(p_hdr, hlen + 7'd3)};
+  assign udp_len = {hb(p_hdr, hlen + 7'd4), hb(p_hdr, hlen + 7'd5)};
   assign esp_off = hlen + (udp ? 7'd8 : 7'd0);
   assign esp_len = ip_total - {9'd0, esp_off};
-  assign spi = {hb(hdr_q, esp_off), hb(hdr_q, esp_off + 7'd1), hb(hdr_q, esp_off + 7'd2),
-                hb(hdr_q, esp_off + 7'd3)};
-  assign seq_lo = {hb(hdr_q, esp_off + 7'd4), hb(hdr_q, esp_off + 7'd5),
-                   hb(hdr_q, esp_off + 7'd6), hb(hdr_q, esp_off + 7'd7)};
+  assign spi = {hb(p_hdr, esp_off), hb(p_hdr, esp_off + 7'd1), hb(p_hdr, esp_off + 7'd2),
+                hb(p_hdr, esp_off + 7'd3)};
+  assign seq_lo = {hb(p_hdr, esp_off + 7'd4), hb(p_hdr, esp_off + 7'd5),
+                   hb(p_hdr, esp_off + 7'd6), hb(p_hdr, esp_off + 7'd7)};
   always_comb begin
     loc_ok = ip_ok && (ip_frag & 16'h3fff) == 16'd0;
     if (udp) begin
@@ -354,7 +380,7 @@ module esp_engine
   // ---------------------------------------------------------------------------- feeder
   // Sends the job's input beats from the packet buffer to the lane, beside the main FSM.
   assign in_valid_o = feed_left_q != 10'd0;
-  assign in_data_o = pbuf_q[feed_idx_q];
+  assign in_data_o = pbuf_q[(p_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, feed_idx_q}];
   assign in_last_o = feed_left_q == 10'd1;
   assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
 
@@ -374,9 +400,6 @@ module esp_engine
   // ------------------------------------------------------------------------------- FSM
   always_comb begin
     state_d = state_q;
-    beat_d = beat_q;
-    q_d = q_q;
-    epoch_d = epoch_q;
     status_d = status_q;
     seq_d = seq_q;
     out_len_d = out_len_q;
@@ -394,9 +417,6 @@ module esp_engine
     out_left_d = out_left_q;
     dma_err_d = dma_err_q;
     feed_start = 1'b0;
-    rd_req_valid_o = 1'b0;
-    rd_req_addr_o = d_in_addr;
-    rd_req_len_o = d_in_len;
     wr_req_valid_o = 1'b0;
     wr_req_addr_o = d_out_addr;
     wr_req_len_o = {2'd0, res_q.out_len};
@@ -406,7 +426,8 @@ module esp_engine
     sa_wr_o = 1'b0;
     sa_wr_slot_o = slot_q;
     sa_wr_st_o = acct_st;
-    fetch_ok_o = 1'b0;
+    release_o = 1'b0;
+    p_next = 1'b0;
     stop_o = 1'b0;
     cpl_done_o = 1'b0;
     ev_push_o = 1'b0;
@@ -416,37 +437,7 @@ module esp_engine
     cpl_valid_o = 1'b0;
     unique case (state_q)
       StIdle: begin
-        if (pick_valid_i && enable_i) begin
-          rd_req_valid_o = 1'b1;
-          rd_req_addr_o = pick_desc_addr_i;
-          rd_req_len_o = 16'd32;
-          if (rd_req_ready_i) begin
-            q_d = pick_q_i;
-            epoch_d = pick_epoch_i;
-            beat_d = 10'd0;
-            state_d = StDesc;
-          end
-        end
-      end
-      StDesc: begin
-        if (rd_valid_i) begin
-          beat_d = beat_q + 10'd1;
-          if (rd_last_i) begin
-            if (rd_err_i) begin
-              // A ring access failed: the queue stops (re-enable to recover).
-              stop_o = 1'b1;
-              ev_push_o = eng_live_i;
-              ev_type_o = EventQueueError;
-              ev_slot_o = {13'd0, q_q};
-              state_d = StIdle;
-            end else begin
-              fetch_ok_o = 1'b1;
-              state_d = StCheck;
-            end
-          end
-        end
-      end
-      StCheck: begin
+        // The next fetched packet, in fetch order.
         status_d = StatusOk;
         seq_d = 64'd0;
         out_len_d = 16'd0;
@@ -456,35 +447,23 @@ module esp_engine
         ev_hard_d = 1'b0;
         dma_err_d = 1'b0;
         slot_d = d_sa[SlotW-1:0];
-        if ((!d_encap && !d_decap) || (d_flags & ~8'h03) != 8'd0 || d_reserved != 32'd0 ||
-            d_in_len <= d_iv_len || (d_xiv && !d_encap) || (d_encap && 32'(d_sa) >= Slots)) begin
-          status_d = StatusBadDescriptor;
-          state_d = StCpl;
-        end else if (d_in_len - d_iv_len > 16'(MAX_PACKET)) begin
-          status_d = StatusMalformed;
-          state_d = StCpl;
-        end else begin
-          rd_req_valid_o = 1'b1;
-          if (rd_req_ready_i) begin
-            beat_d = 10'd0;
-            state_d = StPkt;
-          end
-        end
-      end
-      StPkt: begin
-        if (rd_valid_i) begin
-          beat_d = beat_q + 10'd1;
-          if (rd_last_i) begin
-            if (rd_err_i) begin
-              status_d = StatusDmaError;
-              state_d = StCpl;
-            end else if (d_encap) begin
-              state_d = StSaWait;
-              sa_rd_o = 1'b1;
-              sa_rd_slot_o = slot_q;
-            end else begin
-              state_d = StParse;
-            end
+        if (svalid_q[p_slot_q]) begin
+          if (spre_q[p_slot_q] == PreFetchErr) begin
+            ev_push_o = eng_live_i;
+            ev_type_o = EventQueueError;
+            ev_slot_o = {13'd0, p_q};
+            p_next = 1'b1;  // not counted in flight: no release
+          end else if (!eng_live_i || (flush_q[p_q] && flush_epoch_q[p_q] == p_epoch)) begin
+            release_o = 1'b1;  // never fetched as far as the model is concerned
+          end else if (spre_q[p_slot_q] == PreStatus) begin
+            status_d = spre_st_q[p_slot_q];
+            state_d = StCpl;
+          end else if (d_encap) begin
+            sa_rd_o = 1'b1;
+            sa_rd_slot_o = d_sa[SlotW-1:0];
+            state_d = StSaWait;
+          end else begin
+            state_d = StParse;
           end
         end
       end
@@ -692,7 +671,8 @@ module esp_engine
       end
       StCpl: begin
         if (!eng_live_i) begin
-          state_d = StIdle;  // the queue was reset meanwhile: nothing to complete into
+          release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
+          state_d = StIdle;
         end else begin
           wr_req_valid_o = 1'b1;
           wr_req_addr_o = cpl_addr_i;
@@ -707,11 +687,12 @@ module esp_engine
             stop_o = 1'b1;
             ev_push_o = eng_live_i;
             ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, q_q};
+            ev_slot_o = {13'd0, p_q};
           end else begin
             cpl_done_o = 1'b1;
             cpl_valid_o = eng_live_i;
           end
+          release_o = 1'b1;
           state_d = StIdle;
         end
       end
@@ -728,9 +709,9 @@ module esp_engine
                             out_left_q != 10'd0) || state_q == StCplWait;
   assign wr_data_o = (state_q == StCplWait) ? cpl_beat : out_data_i;
 
-  assign eng_q_o = q_q;
-  assign eng_epoch_o = epoch_q;
-  assign cpl_q_o = q_q;
+  assign eng_q_o = p_q;
+  assign eng_epoch_o = p_epoch;
+  assign cpl_q_o = p_q;
   assign cpl_force_o = d_flags[SQ_DESC_FLAGS_IRQ_BIT];
   assign stat_status_o = status_q;
   assign stat_encap_ok_o = status_q == StatusOk && d_encap;
@@ -744,8 +725,9 @@ module esp_engine
   assign rp_cmt_slot_o = slot_q;
   assign rp_cmt_seq_o = seq_q;
   assign job_o = job_q;
-  assign idle_o = state_q == StIdle && feed_left_q == 10'd0;
-  assign busy_o = state_q != StIdle;
+  assign idle_o = state_q == StIdle && f_state_q == FIdle && svalid_q == 2'b00 &&
+                  feed_left_q == 10'd0;
+  assign busy_o = state_q != StIdle || f_state_q != FIdle;
   assign lane_busy_o = state_q == StRes || feed_left_q != 10'd0;
 
   // Feeder state.
@@ -764,21 +746,187 @@ module esp_engine
     end
   end
 
-  // Packet buffer and header: written from the DMA read stream.
+  // -------------------------------------------------------------------------- fetcher
+  // Descriptor checks (Execute in device_model.cc): BAD_DESCRIPTOR, then MALFORMED for size.
+  function automatic logic [3:0] desc_status(logic [255:0] d, int unsigned slots);
+    logic [7:0]  op, fl;
+    logic [15:0] sa, in_len, iv;
+    logic        enc;
+    op = db(d, 0);
+    fl = db(d, 1);
+    sa = {db(d, 3), db(d, 2)};
+    in_len = {db(d, 25), db(d, 24)};
+    iv = fl[SQ_DESC_FLAGS_EXPLICIT_IV_BIT] ? 16'd8 : 16'd0;
+    enc = op == OpcodeEncap;
+    if ((!enc && op != OpcodeDecap) || (fl & ~8'h03) != 8'd0 ||
+        {db(d, 31), db(d, 30), db(d, 29), db(d, 28)} != 32'd0 || in_len <= iv ||
+        (fl[SQ_DESC_FLAGS_EXPLICIT_IV_BIT] && !enc) || (enc && 32'(sa) >= slots)) begin
+      return StatusBadDescriptor;
+    end
+    if (in_len - iv > 16'(MAX_PACKET)) return StatusMalformed;
+    return StatusOk;
+  endfunction
+
+  typedef enum logic [1:0] {
+    FIdle,
+    FDesc,
+    FCheck,
+    FPkt
+  } fstate_e;
+  fstate_e      f_state_q, f_state_d;
+  logic [9:0]   f_beat_q, f_beat_d;
+  logic [2:0]   f_q_q, f_q_d;
+  logic [3:0]   f_epoch_q, f_epoch_d;
+  logic [255:0] f_desc;          // the fetcher's slot
+  logic [3:0]   f_dst;
+  logic         f_fill;          // the slot is complete this clock
+  pre_e         f_pre;
+  logic [3:0]   f_pre_st;
+  assign f_desc = sdesc_q[f_slot_q];
+  assign f_dst = desc_status(f_desc, Slots);
+  assign f_q_o = f_q_q;
+  assign f_epoch_o = f_epoch_q;
+
+  always_comb begin
+    f_state_d = f_state_q;
+    f_beat_d = f_beat_q;
+    f_q_d = f_q_q;
+    f_epoch_d = f_epoch_q;
+    f_fill = 1'b0;
+    f_pre = PreOk;
+    f_pre_st = StatusOk;
+    fetch_ok_o = 1'b0;
+    f_stop_o = 1'b0;
+    rd_req_valid_o = 1'b0;
+    rd_req_addr_o = pick_desc_addr_i;
+    rd_req_len_o = 16'd32;
+    unique case (f_state_q)
+      FIdle: begin
+        if (pick_valid_i && enable_i && !svalid_q[f_slot_q]) begin
+          rd_req_valid_o = 1'b1;
+          if (rd_req_ready_i) begin
+            f_q_d = pick_q_i;
+            f_epoch_d = pick_epoch_i;
+            f_beat_d = 10'd0;
+            f_state_d = FDesc;
+          end
+        end
+      end
+      FDesc: begin
+        if (rd_valid_i) begin
+          f_beat_d = f_beat_q + 10'd1;
+          if (rd_last_i) begin
+            if (rd_err_i) begin
+              // A ring access failed: the queue stops now (re-enable to recover); the
+              // processor raises QUEUE_ERROR when it reaches this slot.
+              f_stop_o = 1'b1;
+              f_fill = 1'b1;
+              f_pre = PreFetchErr;
+              f_state_d = FIdle;
+            end else begin
+              fetch_ok_o = 1'b1;
+              f_state_d = FCheck;
+            end
+          end
+        end
+      end
+      FCheck: begin
+        if (f_dst != StatusOk) begin
+          f_fill = 1'b1;
+          f_pre = PreStatus;
+          f_pre_st = f_dst;
+          f_state_d = FIdle;
+        end else begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o = {db(f_desc, 15), db(f_desc, 14), db(f_desc, 13), db(f_desc, 12),
+                           db(f_desc, 11), db(f_desc, 10), db(f_desc, 9), db(f_desc, 8)};
+          rd_req_len_o = {db(f_desc, 25), db(f_desc, 24)};
+          if (rd_req_ready_i) begin
+            f_beat_d = 10'd0;
+            f_state_d = FPkt;
+          end
+        end
+      end
+      FPkt: begin
+        if (rd_valid_i) begin
+          f_beat_d = f_beat_q + 10'd1;
+          if (rd_last_i) begin
+            f_fill = 1'b1;
+            f_pre = rd_err_i ? PreStatus : PreOk;
+            f_pre_st = rd_err_i ? StatusDmaError : StatusOk;
+            f_state_d = FIdle;
+          end
+        end
+      end
+      default: f_state_d = FIdle;
+    endcase
+  end
+
+  // Packet buffers: written from the DMA read stream.
   always_ff @(posedge clk_i) begin
-    if (state_q == StPkt && rd_valid_i) begin
-      pbuf_q[beat_q] <= rd_data_i;
+    if (f_state_q == FPkt && rd_valid_i) begin
+      pbuf_q[(f_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, f_beat_q}] <= rd_data_i;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_state_q <= FIdle;
+      f_beat_q <= 10'd0;
+      f_q_q <= 3'd0;
+      f_epoch_q <= 4'd0;
+      f_slot_q <= 1'b0;
+      p_slot_q <= 1'b0;
+      svalid_q <= 2'b00;
+      flush_q <= 8'd0;
+      for (int b = 0; b < 2; b++) begin
+        shdr_q[b] <= '0;
+        sdesc_q[b] <= 256'd0;
+        spre_q[b] <= PreOk;
+        spre_st_q[b] <= 4'd0;
+        sq_q[b] <= 3'd0;
+        sepoch_q[b] <= 4'd0;
+      end
+      for (int q = 0; q < 8; q++) flush_epoch_q[q] <= 4'd0;
+    end else begin
+      f_state_q <= f_state_d;
+      f_beat_q <= f_beat_d;
+      f_q_q <= f_q_d;
+      f_epoch_q <= f_epoch_d;
+      if (f_state_q == FIdle && f_state_d == FDesc) begin
+        sq_q[f_slot_q] <= f_q_d;
+        sepoch_q[f_slot_q] <= f_epoch_d;
+      end
+      if (f_state_q == FDesc && rd_valid_i) begin
+        sdesc_q[f_slot_q] <= f_beat_q[0] ? {sdesc_q[f_slot_q][255:128], rd_data_i}
+                                         : {rd_data_i, sdesc_q[f_slot_q][127:0]};
+      end
+      if (f_state_q == FPkt && rd_valid_i && 32'(f_beat_q) < HdrBeats) begin
+        shdr_q[f_slot_q][8*16*HdrBeats-1 - 128 * 32'(f_beat_q) -: 128] <= rd_data_i;
+      end
+      if (f_fill) begin
+        spre_q[f_slot_q] <= f_pre;
+        spre_st_q[f_slot_q] <= f_pre_st;
+        svalid_q[f_slot_q] <= 1'b1;
+        f_slot_q <= !f_slot_q;
+      end
+      if (release_o || p_next) begin
+        svalid_q[p_slot_q] <= 1'b0;
+        p_slot_q <= !p_slot_q;
+      end
+      // A completion write failed: the queue's packets fetched meanwhile are dropped. The queue
+      // is stopped, so its next successful fetch comes after a re-enable and ends the drop.
+      if (fetch_ok_o) flush_q[f_q_q] <= 1'b0;
+      if (stop_o) begin
+        flush_q[p_q] <= 1'b1;
+        flush_epoch_q[p_q] <= p_epoch;
+      end
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= StIdle;
-      hdr_q <= '0;
-      desc_q <= 256'd0;
-      beat_q <= 10'd0;
-      q_q <= 3'd0;
-      epoch_q <= 4'd0;
       status_q <= 4'd0;
       seq_q <= 64'd0;
       out_len_q <= 16'd0;
@@ -800,9 +948,6 @@ module esp_engine
       dma_err_q <= 1'b0;
     end else begin
       state_q <= state_d;
-      beat_q <= beat_d;
-      q_q <= q_d;
-      epoch_q <= epoch_d;
       status_q <= status_d;
       seq_q <= seq_d;
       out_len_q <= out_len_d;
@@ -822,12 +967,6 @@ module esp_engine
       feed_left_q <= feed_left_d;
       feed_rem_q <= feed_rem_d;
       dma_err_q <= dma_err_d;
-      if (state_q == StDesc && rd_valid_i) begin
-        desc_q <= beat_q[0] ? {desc_q[255:128], rd_data_i} : {rd_data_i, desc_q[127:0]};
-      end
-      if (state_q == StPkt && rd_valid_i && 32'(beat_q) < HdrBeats) begin
-        hdr_q[8*16*HdrBeats-1 - 128 * 32'(beat_q) -: 128] <= rd_data_i;
-      end
     end
   end
 

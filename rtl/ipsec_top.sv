@@ -123,9 +123,9 @@ module ipsec_top
   );
 
   // -------------------------------------------------------------------------------- queues
-  logic        pick_valid, fetch_ok, q_stop, cpl_done, eng_live, cpl_phase;
-  logic [2:0]  pick_q, eng_q;
-  logic [3:0]  pick_epoch, eng_epoch;
+  logic        pick_valid, fetch_ok, f_stop, q_stop, cpl_done, eng_release, eng_live, cpl_phase;
+  logic [2:0]  pick_q, eng_q, f_q;
+  logic [3:0]  pick_epoch, eng_epoch, f_epoch;
   logic [63:0] pick_desc_addr, cpl_addr;
 
   dma_queues #(
@@ -143,11 +143,15 @@ module ipsec_top
     .pick_q_o         (pick_q),
     .pick_desc_addr_o (pick_desc_addr),
     .pick_epoch_o     (pick_epoch),
+    .f_q_i            (f_q),
+    .f_epoch_i        (f_epoch),
+    .fetch_ok_i       (fetch_ok),
+    .f_stop_i         (f_stop),
     .eng_q_i          (eng_q),
     .eng_epoch_i      (eng_epoch),
-    .fetch_ok_i       (fetch_ok),
     .stop_i           (q_stop),
     .cpl_done_i       (cpl_done),
+    .release_i        (eng_release),
     .eng_live_o       (eng_live),
     .cpl_addr_o       (cpl_addr),
     .cpl_phase_o      (cpl_phase)
@@ -326,11 +330,15 @@ module ipsec_top
     .pick_q_i         (pick_q),
     .pick_desc_addr_i (pick_desc_addr),
     .pick_epoch_i     (pick_epoch),
+    .f_q_o            (f_q),
+    .f_epoch_o        (f_epoch),
+    .fetch_ok_o       (fetch_ok),
+    .f_stop_o         (f_stop),
     .eng_q_o          (eng_q),
     .eng_epoch_o      (eng_epoch),
-    .fetch_ok_o       (fetch_ok),
     .stop_o           (q_stop),
     .cpl_done_o       (cpl_done),
+    .release_o        (eng_release),
     .eng_live_i       (eng_live),
     .cpl_addr_i       (cpl_addr),
     .cpl_phase_i      (cpl_phase),
