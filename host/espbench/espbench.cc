@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -154,10 +155,21 @@ tl::expected<std::unique_ptr<hw::Device>, std::string> MakeBenchDevice(Params& p
   if (p.backend == "model" && p.lanes != 1) {
     return tl::unexpected(std::string("--lanes: the functional model has no lanes (use rtl)"));
   }
-  if (p.lanes != 1 || p.read_latency != 0 || p.read_bw != 0) {
-    return tl::unexpected(std::string("--lanes/--read-latency/--read-bw: backend '") + p.backend +
-                          "' cannot set them (needs the RTL device options)");
+  if (p.backend == "model") {
+    if (p.read_latency != 0 || p.read_bw != 0) {
+      return tl::unexpected(
+          std::string("--read-latency/--read-bw: the model is untimed (use rtl)"));
+    }
+    return MakeDevice(p.backend);
   }
+  if (p.lanes != 1) {
+    return tl::unexpected("--lanes " + std::to_string(p.lanes) +
+                          ": this build's RTL device has 1 lane (Lanes is a build parameter)");
+  }
+  if (p.read_bw > 16) return tl::unexpected(std::string("--read-bw: 1..16 bytes per cycle"));
+  // The Verilator device takes its host-memory timing from the environment (sim_device.h).
+  setenv("IPSEC_SIM_READ_LATENCY", std::to_string(p.read_latency).c_str(), 1);
+  setenv("IPSEC_SIM_BYTES_PER_CYCLE", std::to_string(p.read_bw == 0 ? 16 : p.read_bw).c_str(), 1);
   return MakeDevice(p.backend);
 }
 
