@@ -405,6 +405,7 @@ int Espd::Run() {
     }
     if (auto next = engine_->NextTimer(); next && *next <= clock_.Now()) engine_->RunTimers();
     sam_->PollDeviceEvents();
+    sam_->Tick();
     for (auto it = restarts_.begin(); it != restarts_.end();) {
       if (Clock::now() < it->second) {
         ++it;

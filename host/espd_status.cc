@@ -64,7 +64,9 @@ nlohmann::json Espd::ListSas() {
         {"connection", sa.connection},
         {"child", sa.child},
         {"unique_id", sa.unique_id},
-        {"state", sa.rekeyed ? "REKEYED" : "INSTALLED"},
+        {"state", sa.retire_at ? "RETIRING"
+                  : sa.rekeyed ? "REKEYED"
+                               : "INSTALLED"},
         {"outbound_active", sa.outbound_active},
         {"mode", sa.mode == ike::Mode::kTunnel ? "TUNNEL" : "TRANSPORT"},
         {"encap", sa.encap},

@@ -174,15 +174,25 @@ void SaManager::ChildDown(const ike::ChildSaId& id, ike::DownReason reason) {
   offered_.erase(id.spi_in);
   if (on_down_) on_down_(id, reason);
   auto it = sas_.find(id.unique_id);
-  if (it == sas_.end()) return;  // never installed (install failed)
+  if (it == sas_.end() || it->second.retire_at) return;  // never installed, or retiring already
   InstalledSa& sa = it->second;
   const bool was_active = sa.outbound_active;
-  Remove(sa);
-  log_(1, "CHILD_SA " + sa.connection + "/" + sa.child + "{" + std::to_string(sa.unique_id) +
-              "} removed (" + ike::DownReasonName(reason) + "): SPIs " + Hex32(sa.spi_in) + "_i " +
-              Hex32(sa.spi_out) + "_o, slots zeroized");
-  const uint32_t gone = sa.unique_id;
-  sas_.erase(it);
+  const std::string name = sa.connection + "/" + sa.child + "{" + std::to_string(sa.unique_id) +
+                           "} (" + ike::DownReasonName(reason) + "): SPIs " + Hex32(sa.spi_in) +
+                           "_i " + Hex32(sa.spi_out) + "_o";
+  if (sa.rekeyed && reason != ike::DownReason::kPeerDead && reason != ike::DownReason::kIkeDown) {
+    // Superseded: outbound now, inbound after the grace period (make-before-break, both ends).
+    if (auto st = drv_.RemoveSa(sa.slot_out); !st) log_(3, "removing: " + st.error().message);
+    spd_.RemoveProtect(sa.unique_id);
+    sa.outbound_active = false;
+    sa.retire_at = Clock::now() + kRetireGrace;
+    log_(1, "CHILD_SA " + name + " deleted: outbound slot zeroized, inbound retiring");
+  } else {
+    Remove(sa);
+    log_(1, "CHILD_SA " + name + " removed, slots zeroized");
+    sas_.erase(it);
+  }
+  const uint32_t gone = id.unique_id;
   for (auto& [uid, other] : sas_) {
     if (other.replaces == gone) other.replaces = 0;
   }
@@ -191,11 +201,29 @@ void SaManager::ChildDown(const ike::ChildSaId& id, ike::DownReason reason) {
   if (!was_active) return;
   InstalledSa* next = nullptr;
   for (auto& [uid, other] : sas_) {
-    if (other.connection == id.connection && other.child == id.child && !other.rekeyed) {
+    if (other.connection == id.connection && other.child == id.child && !other.rekeyed &&
+        !other.retire_at) {
       next = &other;  // ascending unique ids: the last one is the newest
     }
   }
   if (next != nullptr && !next->outbound_active) ActivateOutbound(*next);
+}
+
+void SaManager::Tick() {
+  const auto now = Clock::now();
+  for (auto it = sas_.begin(); it != sas_.end();) {
+    if (it->second.retire_at && now >= *it->second.retire_at) {
+      if (auto st = drv_.RemoveSa(it->second.slot_in); !st) {
+        log_(3, "removing: " + st.error().message);
+      }
+      log_(1, "CHILD_SA " + it->second.connection + "/" + it->second.child + "{" +
+                  std::to_string(it->second.unique_id) + "} inbound SPI " +
+                  Hex32(it->second.spi_in) + " retired, slot zeroized");
+      it = sas_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void SaManager::IkeUp(const std::string& connection, uint64_t spi_i, uint64_t spi_r) {
@@ -223,19 +251,25 @@ size_t SaManager::PollDeviceEvents() {
     }
     const InstalledSa* hit = nullptr;
     for (const auto& [id, sa] : sas_) {
-      if (sa.slot_in == ev->slot || sa.slot_out == ev->slot) hit = &sa;
+      if (sa.slot_in == ev->slot || (!sa.retire_at && sa.slot_out == ev->slot)) hit = &sa;
     }
     if (hit == nullptr) continue;  // an SA removed since
     log_(1, std::string("device ") + hw::EventName(ev->type) + " on slot " +
                 std::to_string(ev->slot) + " (CHILD_SA " + hit->child + "{" +
                 std::to_string(hit->unique_id) + "}): rekeying");
-    if (!hit->rekeyed && on_rekey_) on_rekey_(hit->spi_in);
+    if (!hit->rekeyed && !hit->retire_at && on_rekey_) on_rekey_(hit->spi_in);
   }
   return n;
 }
 
 void SaManager::RemoveAll() {
-  for (auto& [id, sa] : sas_) Remove(sa);
+  for (auto& [id, sa] : sas_) {
+    if (sa.retire_at) {
+      (void)drv_.RemoveSa(sa.slot_in);
+    } else {
+      Remove(sa);
+    }
+  }
   if (!sas_.empty()) log_(1, std::to_string(sas_.size()) + " CHILD_SA(s) removed from the device");
   sas_.clear();
 }

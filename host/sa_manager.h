@@ -8,7 +8,9 @@
 //    responder keeps sending on the old SA until it is deleted (the initiator may not have the
 //    new inbound SA yet), as strongSwan does.
 //  - ChildDown: INVALIDATE both slots (the device zeroizes the keys); the event's keys are
-//    SecretBytes and wiped when the event dies; espd keeps no copy.
+//    SecretBytes and wiped when the event dies; espd keeps no copy. An SA deleted after a rekey
+//    keeps its inbound slot for kRetireGrace (packets the peer sent on it before it processed
+//    the DELETE are still in flight: kernel-libipsec queues them), then it is removed too.
 //  - Device events: SOFT_LIFETIME / HARD_LIFETIME / SEQ_OVERFLOW of either direction ->
 //    Engine::OnSoftLifetime(spi_in) via the callback (rekey).
 #pragma once
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,9 +45,12 @@ struct InstalledSa {
   ChildDeviceConfig limits;
   std::chrono::steady_clock::time_point installed;
   std::chrono::milliseconds rekey_time{0}, life_time{0};
-  bool outbound_active = false;   // the SPD sends through this SA
-  uint32_t replaces = 0;          // unique id of the SA this one rekeyed (0: none)
-  bool rekeyed = false;           // superseded by a newer SA, waiting for its delete
+  bool outbound_active = false;  // the SPD sends through this SA
+  uint32_t replaces = 0;         // unique id of the SA this one rekeyed (0: none)
+  bool rekeyed = false;          // superseded by a newer SA, waiting for its delete
+  // Deleted after a rekey: the outbound SA is gone, the inbound one still accepts the packets
+  // the peer had in flight on it until this time (then it is removed and zeroized).
+  std::optional<std::chrono::steady_clock::time_point> retire_at;
   std::string Algorithm() const;  // "AES_GCM_16-256"
 };
 
@@ -69,6 +75,9 @@ class SaManager final : public ike::SaSink {
 
   // Drains the device's event FIFO; returns the number of events handled.
   size_t PollDeviceEvents();
+  // Removes retiring inbound SAs whose grace period is over.
+  void Tick();
+  static constexpr std::chrono::milliseconds kRetireGrace{1000};
   // Removes every SA from the device (SIGTERM, after IKE sent its DELETEs).
   void RemoveAll();
 

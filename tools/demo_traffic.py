@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Traffic and summary helpers of tools/demo.sh (standard library only).
 
-  demo_traffic.py send SRC DST PORT COUNT         UDP datagrams SRC -> DST:PORT, paced
+  demo_traffic.py send SRC DST PORT COUNT [INTERVAL_S]  UDP datagrams SRC -> DST:PORT, paced
   demo_traffic.py recv ADDR PORT COUNT TIMEOUT_S  prints how many arrived (stops at COUNT)
   demo_traffic.py pcap FILE SRC DST               raw-IPv4 pcap: 5 ICMP echos + 200 UDP datagrams
   demo_traffic.py summary A.json B.json PING UDP T0 RC WORKDIR
@@ -13,12 +13,15 @@ import sys
 import time
 
 
-def send(src, dst, port, count):
+def send(src, dst, port, count, interval=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((src, 0))
+    start = time.time()
     for i in range(count):
         s.sendto(struct.pack("!I", i) + bytes(508), (dst, port))
-        if i % 10 == 9:
+        if interval is not None:  # a steady stream: datagram i leaves at start + i * interval
+            time.sleep(max(0.0, start + (i + 1) * interval - time.time()))
+        elif i % 10 == 9:
             time.sleep(0.002)  # stay under the TUN queue and socket buffer sizes
 
 
@@ -115,7 +118,7 @@ def summary(a_path, b_path, ping, udp, t0, rc, wd):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "send":
-        send(args[0], args[1], int(args[2]), int(args[3]))
+        send(args[0], args[1], int(args[2]), int(args[3]), float(args[4]) if len(args) > 4 else None)
     elif cmd == "recv":
         recv(args[0], int(args[1]), int(args[2]), float(args[3]))
     elif cmd == "pcap":

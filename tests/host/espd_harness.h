@@ -187,15 +187,17 @@ inline uint64_t Drop(const nlohmann::json& stats, const std::string& dir,
 }
 
 // UDP stream with tools/demo_traffic.py: returns how many of `count` datagrams arrived.
+// `interval_s` > 0: one datagram every interval_s seconds (a steady stream).
 inline int UdpStream(const std::string& from_ns, const std::string& src, const std::string& to_ns,
-                     const std::string& dst, int count, int port) {
+                     const std::string& dst, int count, int port, double interval_s = 0) {
   const std::string out = "/tmp/espd-udp-" + std::to_string(getpid()) + "-" + std::to_string(port);
   const std::string recv = "ip netns exec " + to_ns + " python3 tools/demo_traffic.py recv " + dst +
-                           " " + std::to_string(port) + " " + std::to_string(count) + " 8 >" + out +
+                           " " + std::to_string(port) + " " + std::to_string(count) + " " +
+                           std::to_string(8 + static_cast<int>(count * interval_s)) + " >" + out +
                            " &";
   Sh("bash -c '" + recv + " sleep 0.3; ip netns exec " + from_ns +
      " python3 tools/demo_traffic.py send " + src + " " + dst + " " + std::to_string(port) + " " +
-     std::to_string(count) + "; wait'");
+     std::to_string(count) + (interval_s > 0 ? " " + std::to_string(interval_s) : "") + "; wait'");
   const std::string n = ReadFile(out);
   std::filesystem::remove(out);
   return n.empty() ? -1 : std::stoi(n);
