@@ -317,20 +317,25 @@ void Espd::HandleEsp(std::vector<std::vector<uint8_t>>& pkts) {
   if (!st) Log(3, st.error().message);
 }
 
+// pcap-in: starts 300 ms after the first CHILD_SA is installed (so the peer has installed its
+// side too) and sends kPcapBurst packets every 2 ms (the loop polls at that pace meanwhile), so
+// that neither the peer's socket buffer nor its device ring overflows.
 void Espd::FeedPcapIn() {
-  if (pcap_in_done_ || pcap_in_.empty() || sam_->sas().empty()) return;
-  pcap_in_done_ = true;
-  Log(1, "pcap-in: sending " + std::to_string(pcap_in_.size()) + " packets from " + opts_.pcap_in);
+  constexpr size_t kPcapBurst = 16;
+  if (pcap_in_next_ >= pcap_in_.size() || sam_->sas().empty()) return;
+  const auto now = Clock::now();
+  if (!pcap_in_at_) {
+    pcap_in_at_ = now + std::chrono::milliseconds(300);
+    Log(1,
+        "pcap-in: sending " + std::to_string(pcap_in_.size()) + " packets from " + opts_.pcap_in);
+  }
+  if (now < *pcap_in_at_) return;
   std::vector<std::vector<uint8_t>> batch;
-  for (auto& r : pcap_in_) {
-    batch.push_back(std::move(r.packet));
-    if (batch.size() == kBatch) {
-      HandlePlain(batch);
-      batch.clear();
-    }
+  while (pcap_in_next_ < pcap_in_.size() && batch.size() < kPcapBurst) {
+    batch.push_back(std::move(pcap_in_[pcap_in_next_++].packet));
   }
   HandlePlain(batch);
-  pcap_in_.clear();
+  pcap_in_at_ = now + std::chrono::milliseconds(2);
 }
 
 int Espd::Run() {
@@ -344,7 +349,7 @@ int Espd::Run() {
   std::vector<pollfd> fds;
   std::vector<std::vector<uint8_t>> esp, plain;
   while (!stop) {
-    int timeout = 200;
+    int timeout = pcap_in_next_ < pcap_in_.size() && !sam_->sas().empty() ? 2 : 200;
     if (auto next = engine_->NextTimer()) {
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.Now());
       timeout = static_cast<int>(std::clamp<int64_t>(ms.count() + 1, 0, timeout));

@@ -83,7 +83,8 @@ class Espd {
   Fd signal_fd_;
   std::optional<PcapWriter> pcap_out_, wire_;
   std::vector<PcapRecord> pcap_in_;
-  bool pcap_in_done_ = false;
+  size_t pcap_in_next_ = 0;  // next pcap-in record to send
+  std::optional<std::chrono::steady_clock::time_point> pcap_in_at_;
   std::map<std::string, std::chrono::steady_clock::time_point> trap_fired_;
   std::map<std::string, std::chrono::steady_clock::time_point> restarts_;  // child -> when
 
