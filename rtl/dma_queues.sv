@@ -60,6 +60,7 @@ module dma_queues
   logic [3:0]  epoch_q   [Queues];
   logic [1:0]  infl_q    [Queues];  // fetched, not yet released (at most 2: the engine's slots)
   logic [Queues-1:0] en_q, phase_q, stopped_q;
+  logic [Queues-1:0] fblock_q;  // a descriptor read failed: no more fetches (STOPPED follows)
   logic [2:0]  rr_q;
 
   logic [11:0] mask [Queues];
@@ -72,8 +73,8 @@ module dma_queues
     // Room in the CQ for every packet in flight plus this one.
     logic [11:0] free;
     assign free = (cq_head_q[q] - cq_tail_q[q] - 12'd1) & mask[q];
-    assign ready[q] = en_q[q] && !stopped_q[q] && sq_head_q[q] != sq_tail_q[q] &&
-                      free > {10'd0, infl_q[q]};
+    assign ready[q] = en_q[q] && !stopped_q[q] && !fblock_q[q] &&
+                      sq_head_q[q] != sq_tail_q[q] && free > {10'd0, infl_q[q]};
   end
 
   // Round robin from rr_q.
@@ -152,6 +153,7 @@ module dma_queues
       en_q <= '0;
       phase_q <= '1;
       stopped_q <= '0;
+      fblock_q <= '0;
       rr_q <= 3'd0;
     end else if (soft_reset_i) begin
       for (int q = 0; q < Queues; q++) begin
@@ -168,6 +170,7 @@ module dma_queues
       en_q <= '0;
       phase_q <= '1;
       stopped_q <= '0;
+      fblock_q <= '0;
     end else begin
       // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
       for (int q = 0; q < Queues; q++) begin
@@ -176,7 +179,7 @@ module dma_queues
       end
       if (f_live && 32'(f_q_i) < Queues) begin
         if (fetch_ok_i) sq_head_q[fq] <= (sq_head_q[fq] + 12'd1) & mask[fq];
-        if (f_stop_i) stopped_q[fq] <= 1'b1;
+        if (f_stop_i) fblock_q[fq] <= 1'b1;
       end
       if (eng_live_o && 32'(eng_q_i) < Queues) begin
         if (stop_i) stopped_q[eq] <= 1'b1;
@@ -207,6 +210,7 @@ module dma_queues
             cq_tail_q[wqi] <= 12'd0;
             phase_q[wqi] <= 1'b1;
             stopped_q[wqi] <= 1'b0;
+            fblock_q[wqi] <= 1'b0;
             epoch_q[wqi] <= epoch_q[wqi] + 4'd1;
             infl_q[wqi] <= 2'd0;
           end

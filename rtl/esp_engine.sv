@@ -139,24 +139,14 @@ module esp_engine
     StIdle,
     StParse,
     StWay0,
-    StWay1,
     StWay1Wait,
     StSaWait,
     StEncChk,
     StDecChk,
     StRpChk,
     StJob,
-    StRes,
-    StCmt,
-    StCmtWait,
-    StAcct,
-    StEvSeq,
-    StEvSoft,
-    StEvHard,
-    StOut,
-    StOutWait,
-    StCpl,
-    StCplWait
+    StHazard,
+    StHand
   } state_e;
   state_e state_q, state_d;
 
@@ -174,7 +164,8 @@ module esp_engine
   logic [3:0]   spre_st_q [2];
   logic [2:0]   sq_q [2];
   logic [3:0]   sepoch_q [2];
-  logic [1:0]   svalid_q;
+  logic [1:0]   svalid_q;        // filled, not yet handed on by the front
+  logic [1:0]   sfeed_q;         // the feeder reads the slot's packet buffer
   logic         f_slot_q, p_slot_q;
   // The processor's slot.
   logic [8*16*HdrBeats-1:0] p_hdr;
@@ -188,16 +179,17 @@ module esp_engine
   // Queues whose completion write failed (in this epoch): their fetched packets are dropped.
   logic [7:0]   flush_q;
   logic [3:0]   flush_epoch_q [8];
+  // The front's packet.
   logic [3:0]   status_q;
   logic [63:0]  seq_q;           // completion seq
-  logic [15:0]  out_len_q;       // completion out_len
   logic [SlotW-1:0] slot_q;
   sa_cfg_t      cfg_q;
   sa_state_t    st_q;
   logic         acct_q;          // the packet is accounted to slot_q
-  logic         ev_seq_q, ev_soft_q, ev_hard_q;
+  logic         ev_seq_q;
   logic [63:0]  bytes_q;         // lifetime bytes of an OK packet
   lane_job_t    job_q;
+  // The back's packet.
   lane_result_t res_q;
   logic         write_out_q;     // output beats go to DMA (else drained)
   logic [9:0]   out_left_q;      // output beats still to come from the lane
@@ -207,17 +199,15 @@ module esp_engine
 
   logic [3:0]   status_d;
   logic [63:0]  seq_d, bytes_d;
-  logic [15:0]  out_len_d;
   logic [SlotW-1:0] slot_d;
   sa_cfg_t      cfg_d;
   sa_state_t    st_d;
-  logic         acct_d, ev_seq_d, ev_soft_d, ev_hard_d, write_out_d, dma_err_d;
+  logic         acct_d, ev_seq_d, write_out_d, dma_err_d;
   lane_job_t    job_d;
   lane_result_t res_d;
   logic [9:0]   out_left_d, feed_idx_d, feed_left_d;
   logic [15:0]  feed_rem_d;
   logic         feed_start;
-  logic         p_next;          // the processor moves to the next slot (with or w/o release)
 
   // ------------------------------------------------------------------- descriptor fields
   function automatic logic [7:0] db(logic [255:0] d, int unsigned i);
@@ -240,10 +230,9 @@ module esp_engine
     d_in_len = {db(p_desc, 25), db(p_desc, 24)};
     d_out_cap = {db(p_desc, 27), db(p_desc, 26)};
   end
-  logic d_encap, d_decap, d_xiv;
+  logic d_encap, d_xiv;
   logic [15:0] d_iv_len;
   assign d_encap = d_opcode == OpcodeEncap;
-  assign d_decap = d_opcode == OpcodeDecap;
   assign d_xiv = d_flags[SQ_DESC_FLAGS_EXPLICIT_IV_BIT];
   assign d_iv_len = d_xiv ? 16'd8 : 16'd0;
 
@@ -347,117 +336,158 @@ module esp_engine
   logic unused_cfg;
   assign unused_cfg = ^{cfg_q.window, cfg_q.dir_in};
 
-  // Account (device_model.cc): the state after a packet with status st and `bytes` bytes.
+  // --------------------------------------------------------------- front -> back record
+  // The front (classifier, dispatch) hands each packet to the back (lane result, replay commit,
+  // accounting, events, output, completion) as one record; the back finishes packets in order.
+  typedef enum logic [1:0] {
+    KPacket,    // a packet (maybe dispatched to a lane)
+    KFetchErr   // a failed descriptor read: QUEUE_ERROR in order
+  } kind_e;
+  typedef struct packed {
+    kind_e            kind;
+    logic             lane;      // a job went to the lane: take its result and output
+    logic             decap;
+    logic             encap_op;  // for STAT_ENCAP_PKTS / STAT_DECAP_PKTS
+    logic [3:0]       status;
+    logic [63:0]      seq;
+    logic [SlotW-1:0] slot;
+    logic             acct;
+    logic             ev_seq;
+    logic [63:0]      bytes;
+    logic [31:0]      cookie;
+    logic [63:0]      out_addr;
+    logic             irq;
+    logic [2:0]       q;
+    logic [3:0]       epoch;
+  } back_t;
+  back_t     b_q, b_d;
+  logic      b_valid_q;
+  logic      hand;             // the front hands a record to the back this clock
+  back_t     hand_rec;
+  sa_cfg_t   b_cfg_q;          // the SA's limits, with its state
+  sa_state_t b_st_q, b_st_d;
+  logic      b_done;           // the back finishes its record this clock
+
+  // The front must not read an SA the back has not accounted yet.
+  logic b_haz_q;  // the back holds a packet accounted to b_q.slot
+  assign b_haz_q = b_valid_q && b_q.kind == KPacket && b_q.acct;
+  function automatic logic hazard(logic haz, logic [SlotW-1:0] bslot, logic [SlotW-1:0] slot);
+    return haz && bslot == slot;
+  endfunction
+  logic unused_b_cfg;
+  assign unused_b_cfg = ^{b_cfg_q.dir_in, b_cfg_q.aes256, b_cfg_q.tunnel, b_cfg_q.natt,
+                          b_cfg_q.esn, b_cfg_q.icv, b_cfg_q.spi, b_cfg_q.salt, b_cfg_q.tun_src,
+                          b_cfg_q.tun_dst, b_cfg_q.sport, b_cfg_q.dport, b_cfg_q.window};
+
+  // Account (device_model.cc): the state after the back's packet.
   sa_state_t acct_st;
   logic acct_soft, acct_hard;
   always_comb begin
-    acct_st = st_q;
+    acct_st = b_st_q;
     acct_soft = 1'b0;
     acct_hard = 1'b0;
-    unique case (status_q)
+    unique case (b_status_q)
       StatusOk: begin
-        acct_st.pkts = st_q.pkts + 64'd1;
-        acct_st.bytes = st_q.bytes + bytes_q;
-        if (!st_q.soft_hit &&
-            ((cfg_q.soft_pkts != 64'd0 && acct_st.pkts >= cfg_q.soft_pkts) ||
-             (cfg_q.soft_bytes != 64'd0 && acct_st.bytes >= cfg_q.soft_bytes))) begin
+        acct_st.pkts = b_st_q.pkts + 64'd1;
+        acct_st.bytes = b_st_q.bytes + b_q.bytes;
+        if (!b_st_q.soft_hit &&
+            ((b_cfg_q.soft_pkts != 64'd0 && acct_st.pkts >= b_cfg_q.soft_pkts) ||
+             (b_cfg_q.soft_bytes != 64'd0 && acct_st.bytes >= b_cfg_q.soft_bytes))) begin
           acct_st.soft_hit = 1'b1;
           acct_soft = 1'b1;
         end
-        if (!st_q.hard_hit &&
-            ((cfg_q.hard_pkts != 64'd0 && acct_st.pkts >= cfg_q.hard_pkts) ||
-             (cfg_q.hard_bytes != 64'd0 && acct_st.bytes >= cfg_q.hard_bytes))) begin
+        if (!b_st_q.hard_hit &&
+            ((b_cfg_q.hard_pkts != 64'd0 && acct_st.pkts >= b_cfg_q.hard_pkts) ||
+             (b_cfg_q.hard_bytes != 64'd0 && acct_st.bytes >= b_cfg_q.hard_bytes))) begin
           acct_st.hard_hit = 1'b1;
           acct_hard = 1'b1;
         end
       end
-      StatusReplay: acct_st.replay = st_q.replay + 32'd1;
-      StatusAuthFail: acct_st.auth_fail = st_q.auth_fail + 32'd1;
-      default: acct_st.other_drops = st_q.other_drops + 32'd1;
+      StatusReplay: acct_st.replay = b_st_q.replay + 32'd1;
+      StatusAuthFail: acct_st.auth_fail = b_st_q.auth_fail + 32'd1;
+      default: acct_st.other_drops = b_st_q.other_drops + 32'd1;
     endcase
   end
 
   // ---------------------------------------------------------------------------- feeder
-  // Sends the job's input beats from the packet buffer to the lane, beside the main FSM.
+  // Sends the job's input beats from its slot's packet buffer to the lane, beside the FSMs.
+  logic feed_slot_q;
+  logic feed_last;
   assign in_valid_o = feed_left_q != 10'd0;
-  assign in_data_o = pbuf_q[(p_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, feed_idx_q}];
+  assign in_data_o = pbuf_q[(feed_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, feed_idx_q}];
   assign in_last_o = feed_left_q == 10'd1;
   assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
+  assign feed_last = in_valid_o && in_ready_i && feed_left_q == 10'd1;
 
   // ------------------------------------------------------------------------ completion
+  logic [3:0]   b_status_q, b_status_d;  // the back's final status (REPLAY, DMA_ERROR)
+  logic [15:0]  b_out_len_q, b_out_len_d;
   logic [127:0] cpl_beat;
   always_comb begin
     logic [7:0] b [16];
-    for (int i = 0; i < 4; i++) b[i] = d_cookie[8 * i +: 8];
-    b[4] = out_len_q[7:0];
-    b[5] = out_len_q[15:8];
-    b[6] = {4'd0, status_q};
+    for (int i = 0; i < 4; i++) b[i] = b_q.cookie[8 * i +: 8];
+    b[4] = b_out_len_q[7:0];
+    b[5] = b_out_len_q[15:8];
+    b[6] = {4'd0, b_status_q};
     b[7] = {7'd0, cpl_phase_i};
-    for (int i = 0; i < 8; i++) b[8 + i] = seq_q[8 * i +: 8];
+    for (int i = 0; i < 8; i++) b[8 + i] = b_q.seq[8 * i +: 8];
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
 
-  // ------------------------------------------------------------------------------- FSM
+  // ------------------------------------------------------------------------- front FSM
+  logic lane_q, lane_d;  // the front's packet went to the lane
+  always_comb begin
+    hand_rec = '0;
+    hand_rec.kind = KPacket;
+    hand_rec.lane = lane_q;
+    hand_rec.decap = job_q.decap;
+    hand_rec.encap_op = d_encap;
+    hand_rec.status = status_q;
+    hand_rec.seq = seq_q;
+    hand_rec.slot = slot_q;
+    hand_rec.acct = acct_q;
+    hand_rec.ev_seq = ev_seq_q;
+    hand_rec.bytes = bytes_q;
+    hand_rec.cookie = d_cookie;
+    hand_rec.out_addr = d_out_addr;
+    hand_rec.irq = d_flags[SQ_DESC_FLAGS_IRQ_BIT];
+    hand_rec.q = p_q;
+    hand_rec.epoch = p_epoch;
+  end
+
   always_comb begin
     state_d = state_q;
     status_d = status_q;
     seq_d = seq_q;
-    out_len_d = out_len_q;
     slot_d = slot_q;
     cfg_d = cfg_q;
     st_d = st_q;
     acct_d = acct_q;
     ev_seq_d = ev_seq_q;
-    ev_soft_d = ev_soft_q;
-    ev_hard_d = ev_hard_q;
     bytes_d = bytes_q;
     job_d = job_q;
-    res_d = res_q;
-    write_out_d = write_out_q;
-    out_left_d = out_left_q;
-    dma_err_d = dma_err_q;
+    lane_d = lane_q;
     feed_start = 1'b0;
-    wr_req_valid_o = 1'b0;
-    wr_req_addr_o = d_out_addr;
-    wr_req_len_o = {2'd0, res_q.out_len};
     job_valid_o = 1'b0;
     sa_rd_o = 1'b0;
     sa_rd_slot_o = slot_q;
-    sa_wr_o = 1'b0;
-    sa_wr_slot_o = slot_q;
-    sa_wr_st_o = acct_st;
-    release_o = 1'b0;
-    p_next = 1'b0;
-    stop_o = 1'b0;
-    cpl_done_o = 1'b0;
-    ev_push_o = 1'b0;
-    ev_type_o = EventNone;
-    ev_slot_o = {{(16 - SlotW){1'b0}}, slot_q};
-    stat_valid_o = 1'b0;
-    cpl_valid_o = 1'b0;
+    hand = 1'b0;
     unique case (state_q)
       StIdle: begin
         // The next fetched packet, in fetch order.
         status_d = StatusOk;
         seq_d = 64'd0;
-        out_len_d = 16'd0;
         acct_d = 1'b0;
         ev_seq_d = 1'b0;
-        ev_soft_d = 1'b0;
-        ev_hard_d = 1'b0;
-        dma_err_d = 1'b0;
+        lane_d = 1'b0;
+        job_d = '0;
         slot_d = d_sa[SlotW-1:0];
         if (svalid_q[p_slot_q]) begin
           if (spre_q[p_slot_q] == PreFetchErr) begin
-            ev_push_o = eng_live_i;
-            ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, p_q};
-            p_next = 1'b1;  // not counted in flight: no release
-          end else if (!eng_live_i || (flush_q[p_q] && flush_epoch_q[p_q] == p_epoch)) begin
-            release_o = 1'b1;  // never fetched as far as the model is concerned
+            state_d = StHand;
           end else if (spre_q[p_slot_q] == PreStatus) begin
             status_d = spre_st_q[p_slot_q];
-            state_d = StCpl;
+            state_d = StHand;
           end else if (d_encap) begin
             sa_rd_o = 1'b1;
             sa_rd_slot_o = d_sa[SlotW-1:0];
@@ -471,28 +501,37 @@ module esp_engine
         cfg_d = sa_rd_cfg_i;
         st_d = sa_rd_st_i;
         acct_d = sa_rd_valid_i;
-        if (!sa_rd_valid_i || sa_rd_cfg_i.dir_in || sa_rd_st_i.hard_hit) begin
+        if (hazard(b_haz_q, b_q.slot, slot_q)) begin
+          state_d = StHazard;
+        end else if (!sa_rd_valid_i || sa_rd_cfg_i.dir_in || sa_rd_st_i.hard_hit) begin
           status_d = StatusSaExpired;
-          state_d = StAcct;
+          state_d = StHand;
         end else begin
           state_d = StEncChk;
+        end
+      end
+      StHazard: begin
+        // Wait for the back to write the SA's state, then read it again.
+        if (!b_valid_q) begin
+          sa_rd_o = 1'b1;
+          state_d = d_encap ? StSaWait : StWay1Wait;
         end
       end
       StEncChk: begin
         bytes_d = {48'd0, ip_total};
         if (!ip_ok) begin
           status_d = StatusMalformed;
-          state_d = StAcct;
+          state_d = StHand;
         end else if (st_q.seq_exhausted || st_q.next_seq > max_seq) begin
           status_d = StatusSeqOverflow;
           st_d.seq_exhausted = 1'b1;
-          state_d = StAcct;
+          state_d = StHand;
         end else if (enc_total > {1'b0, d_out_cap}) begin
           status_d = StatusNoSpace;
-          state_d = StAcct;
+          state_d = StHand;
         end else if (enc_total > 17'hffff) begin
           status_d = StatusMalformed;
-          state_d = StAcct;
+          state_d = StHand;
         end else begin
           // Take the sequence number and the IP id: only packets that are sent do.
           seq_d = st_q.next_seq;
@@ -518,7 +557,7 @@ module esp_engine
       StParse: begin
         if (!loc_ok) begin
           status_d = StatusMalformed;
-          state_d = StCpl;
+          state_d = StHand;
         end else begin
           sa_rd_o = 1'b1;
           sa_rd_slot_o = way0;
@@ -531,7 +570,7 @@ module esp_engine
         st_d = sa_rd_st_i;
         if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
           acct_d = 1'b1;
-          state_d = StDecChk;
+          state_d = hazard(b_haz_q, b_q.slot, slot_q) ? StHazard : StDecChk;
         end else begin
           sa_rd_o = 1'b1;
           sa_rd_slot_o = way0 | SlotW'(1);
@@ -544,19 +583,19 @@ module esp_engine
         st_d = sa_rd_st_i;
         if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
           acct_d = 1'b1;
-          state_d = StDecChk;
+          state_d = hazard(b_haz_q, b_q.slot, slot_q) ? StHazard : StDecChk;
         end else begin
           status_d = StatusUnknownSpi;
-          state_d = StCpl;
+          state_d = StHand;
         end
       end
       StDecChk: begin
         if (st_q.hard_hit) begin
           status_d = StatusSaExpired;
-          state_d = StAcct;
+          state_d = StHand;
         end else if (esp_len < 16'd18 + {11'd0, icv_bytes(cfg_q.icv)}) begin
           status_d = StatusMalformed;
-          state_d = StAcct;
+          state_d = StHand;
         end else if (rp_chk_ready_i) begin
           state_d = StRpChk;  // rp_chk_valid_o is high
         end
@@ -566,7 +605,7 @@ module esp_engine
           seq_d = rp_chk_seq_i;
           if (!rp_chk_ok_i) begin
             status_d = StatusReplay;
-            state_d = StAcct;
+            state_d = StHand;
           end else begin
             job_d = '0;
             job_d.decap = 1'b1;
@@ -584,115 +623,13 @@ module esp_engine
         job_valid_o = feed_left_q == 10'd0;
         if (job_valid_o && job_ready_i) begin
           feed_start = 1'b1;
-          state_d = StRes;
+          lane_d = 1'b1;
+          state_d = StHand;
         end
       end
-      StRes: begin
-        if (res_valid_i) begin
-          res_d = res_i;
-          status_d = res_i.status;
-          if (res_i.status == StatusOk) out_len_d = {2'd0, res_i.out_len};
-          out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
-          if (job_q.decap) bytes_d = {50'd0, res_i.inner_len};
-          if (job_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
-              res_i.status != StatusNoSpace) begin
-            state_d = StCmt;
-          end else begin
-            state_d = StAcct;
-          end
-        end
-      end
-      StCmt: begin
-        if (rp_cmt_ready_i) state_d = StCmtWait;  // rp_cmt_valid_o is high
-      end
-      StCmtWait: begin
-        if (rp_cmt_done_i) begin
-          if (!rp_cmt_ok_i) begin
-            // Another packet with this number verified first: a replay after all.
-            status_d = StatusReplay;
-            out_len_d = 16'd0;
-          end
-          state_d = StAcct;
-        end
-      end
-      StAcct: begin
-        if (acct_q) begin
-          sa_wr_o = 1'b1;
-          st_d = acct_st;
-          ev_soft_d = acct_soft;
-          ev_hard_d = acct_hard;
-        end
-        state_d = StEvSeq;
-      end
-      StEvSeq: begin
-        if (ev_seq_q) begin
-          ev_push_o = 1'b1;
-          ev_type_o = EventSeqOverflow;
-        end
-        state_d = StEvSoft;
-      end
-      StEvSoft: begin
-        if (ev_soft_q) begin
-          ev_push_o = 1'b1;
-          ev_type_o = EventSoftLifetime;
-        end
-        state_d = StEvHard;
-      end
-      StEvHard: begin
-        if (ev_hard_q) begin
-          ev_push_o = 1'b1;
-          ev_type_o = EventHardLifetime;
-        end
-        write_out_d = status_q == StatusOk && out_len_q != 16'd0;
-        state_d = StOut;
-      end
-      StOut: begin
-        // Output: to host memory when OK, else the lane's beats (if any) are drained.
-        if (write_out_q) begin
-          wr_req_valid_o = 1'b1;
-          if (wr_req_ready_i) state_d = StOutWait;
-        end else begin
-          state_d = StOutWait;
-        end
-      end
-      StOutWait: begin
-        if (out_valid_i && out_ready_o) out_left_d = out_left_q - 10'd1;
-        if (wr_done_i) begin
-          write_out_d = 1'b0;
-          dma_err_d = wr_err_i;
-        end
-        if (!write_out_q && out_left_q == 10'd0 && feed_left_q == 10'd0) begin
-          if (dma_err_q) begin
-            status_d = StatusDmaError;
-            out_len_d = 16'd0;
-          end
-          state_d = StCpl;
-        end
-      end
-      StCpl: begin
-        if (!eng_live_i) begin
-          release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
-          state_d = StIdle;
-        end else begin
-          wr_req_valid_o = 1'b1;
-          wr_req_addr_o = cpl_addr_i;
-          wr_req_len_o = 16'd16;
-          if (wr_req_ready_i) state_d = StCplWait;
-          stat_valid_o = wr_req_ready_i;
-        end
-      end
-      StCplWait: begin
-        if (wr_done_i) begin
-          if (wr_err_i) begin
-            stop_o = 1'b1;
-            ev_push_o = eng_live_i;
-            ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, p_q};
-          end else begin
-            cpl_done_o = 1'b1;
-            cpl_valid_o = eng_live_i;
-          end
-          release_o = 1'b1;
+      StHand: begin
+        if (!b_valid_q) begin
+          hand = 1'b1;  // the front is done with the slot (the feeder may still read it)
           state_d = StIdle;
         end
       end
@@ -700,35 +637,243 @@ module esp_engine
     endcase
   end
 
-  // Lane output: to the DMA write (OK packets) or drained; the completion beat after it.
-  // Kept out of the FSM's block: they must not depend on its inputs from the lane.
-  assign res_ready_o = state_q == StRes;
-  assign out_ready_o = state_q == StOutWait && out_left_q != 10'd0 &&
-                       (!write_out_q || wr_data_ready_i);
-  assign wr_data_valid_o = (state_q == StOutWait && write_out_q && out_valid_i &&
-                            out_left_q != 10'd0) || state_q == StCplWait;
-  assign wr_data_o = (state_q == StCplWait) ? cpl_beat : out_data_i;
+  // -------------------------------------------------------------------------- back FSM
+  typedef enum logic [3:0] {
+    BIdle,
+    BRes,
+    BCmt,
+    BCmtWait,
+    BAcct,
+    BEvSeq,
+    BEvSoft,
+    BEvHard,
+    BOut,
+    BOutWait,
+    BCpl,
+    BCplWait
+  } bstate_e;
+  bstate_e      bstate_q, bstate_d;
+  logic         b_drop_q, b_drop_d;  // fetched behind a reset or a completion error: no effect
+  logic         b_ev_soft_q, b_ev_soft_d, b_ev_hard_q, b_ev_hard_d;
+  logic         b_flushed;
+  assign b_flushed = !eng_live_i || (flush_q[b_q.q] && flush_epoch_q[b_q.q] == b_q.epoch);
 
-  assign eng_q_o = p_q;
-  assign eng_epoch_o = p_epoch;
-  assign cpl_q_o = p_q;
-  assign cpl_force_o = d_flags[SQ_DESC_FLAGS_IRQ_BIT];
-  assign stat_status_o = status_q;
-  assign stat_encap_ok_o = status_q == StatusOk && d_encap;
-  assign stat_decap_ok_o = status_q == StatusOk && d_decap;
-  // Replay requests, outside the FSM's block (the replay unit's ready depends on its valids).
+  always_comb begin
+    bstate_d = bstate_q;
+    b_drop_d = b_drop_q;
+    b_st_d = b_st_q;
+    b_status_d = b_status_q;
+    b_out_len_d = b_out_len_q;
+    b_ev_soft_d = b_ev_soft_q;
+    b_ev_hard_d = b_ev_hard_q;
+    res_d = res_q;
+    write_out_d = write_out_q;
+    out_left_d = out_left_q;
+    dma_err_d = dma_err_q;
+    b_done = 1'b0;
+    wr_req_valid_o = 1'b0;
+    wr_req_addr_o = b_q.out_addr;
+    wr_req_len_o = {2'd0, res_q.out_len};
+    sa_wr_o = 1'b0;
+    sa_wr_slot_o = b_q.slot;
+    sa_wr_st_o = acct_st;
+    release_o = 1'b0;
+    stop_o = 1'b0;
+    cpl_done_o = 1'b0;
+    ev_push_o = 1'b0;
+    ev_type_o = EventNone;
+    ev_slot_o = {{(16 - SlotW){1'b0}}, b_q.slot};
+    stat_valid_o = 1'b0;
+    cpl_valid_o = 1'b0;
+    unique case (bstate_q)
+      BIdle: begin
+        b_status_d = b_q.status;
+        b_out_len_d = 16'd0;
+        b_ev_soft_d = 1'b0;
+        b_ev_hard_d = 1'b0;
+        dma_err_d = 1'b0;
+        out_left_d = 10'd0;
+        b_drop_d = b_flushed;
+        if (b_valid_q) begin
+          if (b_q.kind == KFetchErr) begin
+            // Q_STATUS.STOPPED becomes visible with the event (the fetcher stopped already).
+            stop_o = 1'b1;
+            ev_push_o = eng_live_i;
+            ev_type_o = EventQueueError;
+            ev_slot_o = {13'd0, b_q.q};
+            b_done = 1'b1;  // never counted in flight: no release
+          end else if (b_q.lane) begin
+            bstate_d = BRes;
+          end else if (b_flushed) begin
+            release_o = 1'b1;  // as if never fetched
+            b_done = 1'b1;
+          end else begin
+            bstate_d = BAcct;
+          end
+        end
+      end
+      BRes: begin
+        if (res_valid_i) begin
+          res_d = res_i;
+          b_status_d = res_i.status;
+          if (res_i.status == StatusOk) b_out_len_d = {2'd0, res_i.out_len};
+          out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+          if (b_drop_q) begin
+            write_out_d = 1'b0;
+            bstate_d = BOutWait;  // drain the lane's output, then nothing
+          end else if (b_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
+                       res_i.status != StatusNoSpace) begin
+            bstate_d = BCmt;
+          end else begin
+            bstate_d = BAcct;
+          end
+        end
+      end
+      BCmt: if (rp_cmt_ready_i) bstate_d = BCmtWait;  // rp_cmt_valid_o is high
+      BCmtWait: begin
+        if (rp_cmt_done_i) begin
+          if (!rp_cmt_ok_i) begin
+            // Another packet with this number verified first: a replay after all.
+            b_status_d = StatusReplay;
+            b_out_len_d = 16'd0;
+          end
+          bstate_d = BAcct;
+        end
+      end
+      BAcct: begin
+        // res_q.inner_len: decap bytes as device_model.cc counts them; encap: from the front.
+        if (b_q.acct) begin
+          sa_wr_o = 1'b1;
+          b_st_d = acct_st;
+          b_ev_soft_d = acct_soft;
+          b_ev_hard_d = acct_hard;
+        end
+        bstate_d = BEvSeq;
+      end
+      BEvSeq: begin
+        if (b_q.ev_seq) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventSeqOverflow;
+        end
+        bstate_d = BEvSoft;
+      end
+      BEvSoft: begin
+        if (b_ev_soft_q) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventSoftLifetime;
+        end
+        bstate_d = BEvHard;
+      end
+      BEvHard: begin
+        if (b_ev_hard_q) begin
+          ev_push_o = 1'b1;
+          ev_type_o = EventHardLifetime;
+        end
+        write_out_d = b_status_q == StatusOk && b_out_len_q != 16'd0;
+        bstate_d = BOut;
+      end
+      BOut: begin
+        // Output: to host memory when OK, else the lane's beats (if any) are drained.
+        if (write_out_q) begin
+          wr_req_valid_o = 1'b1;
+          if (wr_req_ready_i) bstate_d = BOutWait;
+        end else begin
+          bstate_d = BOutWait;
+        end
+      end
+      BOutWait: begin
+        if (out_valid_i && out_ready_o) out_left_d = out_left_q - 10'd1;
+        if (wr_done_i) begin
+          write_out_d = 1'b0;
+          dma_err_d = wr_err_i;
+        end
+        if (!write_out_q && out_left_q == 10'd0) begin
+          if (dma_err_q) begin
+            b_status_d = StatusDmaError;
+            b_out_len_d = 16'd0;
+          end
+          if (b_drop_q) begin
+            release_o = 1'b1;
+            b_done = 1'b1;
+            bstate_d = BIdle;
+          end else begin
+            bstate_d = BCpl;
+          end
+        end
+      end
+      BCpl: begin
+        if (!eng_live_i) begin
+          release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
+          b_done = 1'b1;
+          bstate_d = BIdle;
+        end else begin
+          wr_req_valid_o = 1'b1;
+          wr_req_addr_o = cpl_addr_i;
+          wr_req_len_o = 16'd16;
+          if (wr_req_ready_i) bstate_d = BCplWait;
+          stat_valid_o = wr_req_ready_i;
+        end
+      end
+      BCplWait: begin
+        if (wr_done_i) begin
+          if (wr_err_i) begin
+            stop_o = 1'b1;
+            ev_push_o = eng_live_i;
+            ev_type_o = EventQueueError;
+            ev_slot_o = {13'd0, b_q.q};
+          end else begin
+            cpl_done_o = 1'b1;
+            cpl_valid_o = eng_live_i;
+          end
+          release_o = 1'b1;
+          b_done = 1'b1;
+          bstate_d = BIdle;
+        end
+      end
+      default: bstate_d = BIdle;
+    endcase
+  end
+
+  // The back's record: loaded from the front (with the SA's cfg and state), freed when done.
+  always_comb begin
+    b_d = b_q;
+    if (hand) begin
+      b_d = hand_rec;
+      if (spre_q[p_slot_q] == PreFetchErr) b_d.kind = KFetchErr;
+    end else if (bstate_q == BRes && res_valid_i && b_q.decap) begin
+      b_d.bytes = {50'd0, res_i.inner_len};  // decap bytes as device_model.cc counts them
+    end
+  end
+
+  // Lane output: to the DMA write (OK packets) or drained; the completion beat after it.
+  // Kept out of the FSMs' blocks: they must not depend on their inputs from the lane.
+  assign res_ready_o = bstate_q == BRes;
+  assign out_ready_o = bstate_q == BOutWait && out_left_q != 10'd0 &&
+                       (!write_out_q || wr_data_ready_i);
+  assign wr_data_valid_o = (bstate_q == BOutWait && write_out_q && out_valid_i &&
+                            out_left_q != 10'd0) || bstate_q == BCplWait;
+  assign wr_data_o = (bstate_q == BCplWait) ? cpl_beat : out_data_i;
+
+  assign eng_q_o = b_q.q;
+  assign eng_epoch_o = b_q.epoch;
+  assign cpl_q_o = b_q.q;
+  assign cpl_force_o = b_q.irq;
+  assign stat_status_o = b_status_q;
+  assign stat_encap_ok_o = b_status_q == StatusOk && b_q.encap_op;
+  assign stat_decap_ok_o = b_status_q == StatusOk && !b_q.encap_op;
+  // Replay requests, outside the FSMs' blocks (the replay unit's ready depends on its valids).
   assign rp_chk_valid_o = state_q == StDecChk && !st_q.hard_hit &&
                           esp_len >= 16'd18 + {11'd0, icv_bytes(cfg_q.icv)};
-  assign rp_cmt_valid_o = state_q == StCmt;
+  assign rp_cmt_valid_o = bstate_q == BCmt;
   assign rp_chk_slot_o = slot_q;
   assign rp_chk_seq_lo_o = seq_lo;
-  assign rp_cmt_slot_o = slot_q;
-  assign rp_cmt_seq_o = seq_q;
+  assign rp_cmt_slot_o = b_q.slot;
+  assign rp_cmt_seq_o = b_q.seq;
   assign job_o = job_q;
-  assign idle_o = state_q == StIdle && f_state_q == FIdle && svalid_q == 2'b00 &&
-                  feed_left_q == 10'd0;
-  assign busy_o = state_q != StIdle || f_state_q != FIdle;
-  assign lane_busy_o = state_q == StRes || feed_left_q != 10'd0;
+  assign idle_o = state_q == StIdle && bstate_q == BIdle && !b_valid_q && f_state_q == FIdle &&
+                  svalid_q == 2'b00 && sfeed_q == 2'b00 && feed_left_q == 10'd0;
+  assign busy_o = state_q != StIdle || b_valid_q || f_state_q != FIdle;
+  assign lane_busy_o = bstate_q == BRes || feed_left_q != 10'd0;
 
   // Feeder state.
   always_comb begin
@@ -802,7 +947,7 @@ module esp_engine
     rd_req_len_o = 16'd32;
     unique case (f_state_q)
       FIdle: begin
-        if (pick_valid_i && enable_i && !svalid_q[f_slot_q]) begin
+        if (pick_valid_i && enable_i && !svalid_q[f_slot_q] && !sfeed_q[f_slot_q]) begin
           rd_req_valid_o = 1'b1;
           if (rd_req_ready_i) begin
             f_q_d = pick_q_i;
@@ -817,8 +962,8 @@ module esp_engine
           f_beat_d = f_beat_q + 10'd1;
           if (rd_last_i) begin
             if (rd_err_i) begin
-              // A ring access failed: the queue stops now (re-enable to recover); the
-              // processor raises QUEUE_ERROR when it reaches this slot.
+              // A ring access failed: no more fetches from the queue (re-enable to recover);
+              // the back sets STOPPED and raises QUEUE_ERROR when it reaches this slot.
               f_stop_o = 1'b1;
               f_fill = 1'b1;
               f_pre = PreFetchErr;
@@ -878,6 +1023,8 @@ module esp_engine
       f_slot_q <= 1'b0;
       p_slot_q <= 1'b0;
       svalid_q <= 2'b00;
+      sfeed_q <= 2'b00;
+      feed_slot_q <= 1'b0;
       flush_q <= 8'd0;
       for (int b = 0; b < 2; b++) begin
         shdr_q[b] <= '0;
@@ -910,16 +1057,23 @@ module esp_engine
         svalid_q[f_slot_q] <= 1'b1;
         f_slot_q <= !f_slot_q;
       end
-      if (release_o || p_next) begin
+      // A slot is refilled once the front has handed its packet on and the feeder has sent
+      // its last beat.
+      if (hand) begin
         svalid_q[p_slot_q] <= 1'b0;
         p_slot_q <= !p_slot_q;
       end
+      if (feed_start) begin
+        feed_slot_q <= p_slot_q;
+        sfeed_q[p_slot_q] <= 1'b1;
+      end
+      if (feed_last) sfeed_q[feed_slot_q] <= 1'b0;
       // A completion write failed: the queue's packets fetched meanwhile are dropped. The queue
       // is stopped, so its next successful fetch comes after a re-enable and ends the drop.
       if (fetch_ok_o) flush_q[f_q_q] <= 1'b0;
       if (stop_o) begin
-        flush_q[p_q] <= 1'b1;
-        flush_epoch_q[p_q] <= p_epoch;
+        flush_q[b_q.q] <= 1'b1;
+        flush_epoch_q[b_q.q] <= b_q.epoch;
       end
     end
   end
@@ -929,16 +1083,24 @@ module esp_engine
       state_q <= StIdle;
       status_q <= 4'd0;
       seq_q <= 64'd0;
-      out_len_q <= 16'd0;
       slot_q <= '0;
       cfg_q <= '0;
       st_q <= sa_state_empty();
       acct_q <= 1'b0;
       ev_seq_q <= 1'b0;
-      ev_soft_q <= 1'b0;
-      ev_hard_q <= 1'b0;
       bytes_q <= 64'd0;
       job_q <= '0;
+      lane_q <= 1'b0;
+      bstate_q <= BIdle;
+      b_q <= '0;
+      b_valid_q <= 1'b0;
+      b_cfg_q <= '0;
+      b_st_q <= sa_state_empty();
+      b_drop_q <= 1'b0;
+      b_status_q <= 4'd0;
+      b_out_len_q <= 16'd0;
+      b_ev_soft_q <= 1'b0;
+      b_ev_hard_q <= 1'b0;
       res_q <= '0;
       write_out_q <= 1'b0;
       out_left_q <= 10'd0;
@@ -950,16 +1112,29 @@ module esp_engine
       state_q <= state_d;
       status_q <= status_d;
       seq_q <= seq_d;
-      out_len_q <= out_len_d;
       slot_q <= slot_d;
       cfg_q <= cfg_d;
       st_q <= st_d;
       acct_q <= acct_d;
       ev_seq_q <= ev_seq_d;
-      ev_soft_q <= ev_soft_d;
-      ev_hard_q <= ev_hard_d;
       bytes_q <= bytes_d;
       job_q <= job_d;
+      lane_q <= lane_d;
+      bstate_q <= bstate_d;
+      b_q <= b_d;
+      if (hand) begin
+        b_valid_q <= 1'b1;
+        b_cfg_q <= cfg_q;
+        b_st_q <= st_q;
+      end else begin
+        if (b_done) b_valid_q <= 1'b0;
+        b_st_q <= b_st_d;
+      end
+      b_drop_q <= b_drop_d;
+      b_status_q <= b_status_d;
+      b_out_len_q <= b_out_len_d;
+      b_ev_soft_q <= b_ev_soft_d;
+      b_ev_hard_q <= b_ev_hard_d;
       res_q <= res_d;
       write_out_q <= write_out_d;
       out_left_q <= out_left_d;
