@@ -1,6 +1,7 @@
 #include "host/espd_daemon.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -62,6 +63,13 @@ tl::expected<std::unique_ptr<Espd>, std::string> Espd::Create(EspdOptions opts, 
   logger->set_pattern("%H:%M:%S.%e espd[%l] %v");
   logger->set_level(spdlog::level::debug);
   spdlog::set_default_logger(logger);
+  // SIGTERM/SIGINT are read from a signalfd: block them before any thread exists (a backend may
+  // start threads, which inherit the mask), so no thread takes the default action.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::unique_ptr<Espd> d(new Espd(std::move(opts), std::move(cfg)));
   if (std::string err = d->Setup(); !err.empty()) return tl::unexpected(err);
   return d;
@@ -92,8 +100,10 @@ std::string Espd::Setup() {
            std::to_string(opts_.natt_port) + "): " + udp.error().message;
   }
   udp_ = std::move(*udp);
+  SetReceiveBuffer(udp_->natt_fd());  // ESP in UDP arrives in bursts while the device works
   if (auto raw = RawEsp::Open()) {
     raw_ = std::move(*raw);
+    SetReceiveBuffer(raw_->fd());
   } else {
     Log(2, raw.error().message +
                ": ESP without UDP encapsulation is unavailable (encap = yes "
@@ -128,7 +138,6 @@ std::string Espd::Setup() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
   signal_fd_ = Fd(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
 
   // IKE engine.

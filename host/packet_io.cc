@@ -170,6 +170,13 @@ std::string AddRoute(const std::string& dev, const std::string& cidr, uint32_t s
   return "'" + cmd.substr(0, cmd.size() - 5) + "' failed: " + out;
 }
 
+void SetReceiveBuffer(int fd) {
+  const int bytes = 4 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+  }
+}
+
 std::vector<uint32_t> LocalAddresses() {
   std::vector<uint32_t> out;
   ifaddrs* ifa = nullptr;

@@ -82,6 +82,8 @@ std::vector<uint8_t> WrapEspInUdp(uint32_t src, uint16_t sport, uint32_t dst, ui
 // Adds a route for `cidr` through the TUN device (via `ip route replace`), with `src` as the
 // preferred source address when non-zero. Returns the command's error text, empty on success.
 std::string AddRoute(const std::string& dev, const std::string& cidr, uint32_t src);
+// Raises a socket's receive buffer (4 MiB; SO_RCVBUFFORCE when privileged), best effort.
+void SetReceiveBuffer(int fd);
 // Local interface addresses (host order), for picking a route's source address.
 std::vector<uint32_t> LocalAddresses();
 

@@ -102,12 +102,13 @@ if [ $mode = netns ]; then
   if in_a ping -c 5 -i 0.2 -W 2 -I 10.1.0.1 10.2.0.1 >"$WD/ping.txt" 2>&1; then :; fi
   sed 's/^/   /' "$WD/ping.txt" | tail -3
   PING=$(grep -o '[0-9]* received' "$WD/ping.txt" | head -1 || echo "0 received")
-  say "-- UDP stream, 1000 datagrams each way (10.1.0.1 <-> 10.2.0.1 port 5001)"
-  "${IN_B[@]}" python3 tools/demo_traffic.py recv 10.2.0.1 5001 1000 4 >"$WD/udp-b.txt" & RB=$!
-  "${IN_A[@]}" python3 tools/demo_traffic.py recv 10.1.0.1 5001 1000 4 >"$WD/udp-a.txt" & RA=$!
+  say "-- UDP stream, 1000 datagrams each way at the same time, 1 per ms (10.1.0.1 <-> 10.2.0.1)"
+  "${IN_B[@]}" python3 tools/demo_traffic.py recv 10.2.0.1 5001 1000 10 >"$WD/udp-b.txt" & RB=$!
+  "${IN_A[@]}" python3 tools/demo_traffic.py recv 10.1.0.1 5001 1000 10 >"$WD/udp-a.txt" & RA=$!
   sleep 0.3
-  in_a python3 tools/demo_traffic.py send 10.1.0.1 10.2.0.1 5001 1000
-  in_b python3 tools/demo_traffic.py send 10.2.0.1 10.1.0.1 5001 1000
+  in_a python3 tools/demo_traffic.py send 10.1.0.1 10.2.0.1 5001 1000 0.001 & SA=$!
+  in_b python3 tools/demo_traffic.py send 10.2.0.1 10.1.0.1 5001 1000 0.001
+  wait $SA
   wait $RB $RA || true
   UDP="A->B $(cat "$WD/udp-b.txt")/1000, B->A $(cat "$WD/udp-a.txt")/1000 received"
   say "   $UDP"
