@@ -410,10 +410,14 @@ module ipsec_top
   );
 
   // ----------------------------------------------------------------------------------- lanes
-  // Jobs go to the lanes in turn; the engine has one packet in flight, so the lane that took
-  // the last job is the one that feeds its result and output back.
+  // Jobs go to the lanes in turn. The input beats go to the lane of the last job (the feeder
+  // serves one job at a time); results and output are taken in job order: a small FIFO of lane
+  // numbers (the engine has at most 2 jobs between dispatch and the end of their output).
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
-  logic [LaneW-1:0] next_lane_q, cur_lane_q;
+  logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane;
+  logic [LaneW-1:0] lfifo_q [4];
+  logic [2:0]       lf_wr_q, lf_rd_q;
+  logic             lf_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last;
   logic [Lanes-1:0] l_key_ready, l_key_done;
   lane_result_t     l_res      [Lanes];
@@ -441,10 +445,10 @@ module ipsec_top
       .in_keep_i    (in_keep),
       .in_last_i    (in_last),
       .res_valid_o  (l_res_valid[l]),
-      .res_ready_i  (res_ready && 32'(cur_lane_q) == l),
+      .res_ready_i  (res_ready && 32'(res_lane) == l),
       .res_o        (l_res[l]),
       .out_valid_o  (l_out_valid[l]),
-      .out_ready_i  (out_ready && 32'(cur_lane_q) == l),
+      .out_ready_i  (out_ready && 32'(res_lane) == l),
       .out_data_o   (l_out_data[l]),
       .out_keep_o   (unused_out_keep),
       .out_last_o   (l_out_last[l])
@@ -455,19 +459,31 @@ module ipsec_top
   assign key_done = &l_key_done;
   assign job_ready = l_job_ready[next_lane_q];
   assign in_ready = l_in_ready[cur_lane_q];
-  assign res_valid = l_res_valid[cur_lane_q];
-  assign res = l_res[cur_lane_q];
-  assign out_valid = l_out_valid[cur_lane_q];
-  assign out_data = l_out_data[cur_lane_q];
-  assign out_last = l_out_last[cur_lane_q];
+  assign res_lane = lfifo_q[lf_rd_q[1:0]];
+  assign res_valid = l_res_valid[res_lane];
+  assign res = l_res[res_lane];
+  assign out_valid = l_out_valid[res_lane];
+  assign out_data = l_out_data[res_lane];
+  assign out_last = l_out_last[res_lane];
+  // A job is done with its lane after its result (no output) or its last output beat.
+  assign lf_pop = (res_valid && res_ready && res.out_len == '0) ||
+                  (out_valid && out_ready && out_last);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       next_lane_q <= '0;
       cur_lane_q <= '0;
-    end else if (job_valid && job_ready) begin
-      cur_lane_q <= next_lane_q;
-      next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
+      lf_wr_q <= 3'd0;
+      lf_rd_q <= 3'd0;
+      for (int i = 0; i < 4; i++) lfifo_q[i] <= '0;
+    end else begin
+      if (job_valid && job_ready) begin
+        cur_lane_q <= next_lane_q;
+        next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
+        lfifo_q[lf_wr_q[1:0]] <= next_lane_q;
+        lf_wr_q <= lf_wr_q + 3'd1;
+      end
+      if (lf_pop) lf_rd_q <= lf_rd_q + 3'd1;
     end
   end
 
@@ -489,5 +505,6 @@ module ipsec_top
   end
 
   `ASSERT_INIT(LanesLegal_A, Lanes >= 1 && Lanes <= 16)
+  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 3'd4)
 
 endmodule
