@@ -163,10 +163,12 @@ class Scoreboard : public ::testing::Test {
       (void)slots;
       p.out = RandomSa(rng_, false, spi, nullptr);
       p.in = RandomSa(rng_, true, spi, &p.out);
-      auto mo = model_.drv->InstallSa(p.out);
+      // Inbound first: InboundSlotFor said its bucket has room, and an outbound SA installed
+      // before it could take that very slot (outbound SAs take any free slot).
       auto mi = model_.drv->InstallSa(p.in);
-      auto ro = rtl_.drv->InstallSa(p.out);
+      auto mo = model_.drv->InstallSa(p.out);
       auto ri = rtl_.drv->InstallSa(p.in);
+      auto ro = rtl_.drv->InstallSa(p.out);
       ASSERT_TRUE(mo && mi && ro && ri);
       ASSERT_EQ(*mo, *ro);
       ASSERT_EQ(*mi, *ri);
