@@ -50,36 +50,9 @@ SimDevice::~SimDevice() = default;
 // then the slave sees the handshakes of that edge.
 void SimDevice::Tick() {
   auto& m = impl_->tb.model();
-  const AxiSlavePins& s = axi_->out();
-  m.m_arready_i = s.arready;
-  m.m_rvalid_i = s.rvalid;
-  m.m_rresp_i = s.rresp;
-  m.m_rlast_i = s.rlast;
-  for (int w = 0; w < 4; ++w) {
-    m.m_rdata_i[w] = static_cast<uint32_t>(s.rdata[4 * w]) |
-                     static_cast<uint32_t>(s.rdata[4 * w + 1]) << 8 |
-                     static_cast<uint32_t>(s.rdata[4 * w + 2]) << 16 |
-                     static_cast<uint32_t>(s.rdata[4 * w + 3]) << 24;
-  }
-  m.m_awready_i = s.awready;
-  m.m_wready_i = s.wready;
-  m.m_bvalid_i = s.bvalid;
-  m.m_bresp_i = s.bresp;
+  DriveAxiSlave(m, axi_->out());
   impl_->tb.Eval();
-  AxiMasterPins p;
-  p.arvalid = m.m_arvalid_o;
-  p.araddr = m.m_araddr_o;
-  p.arlen = m.m_arlen_o;
-  p.rready = m.m_rready_o;
-  p.awvalid = m.m_awvalid_o;
-  p.awaddr = m.m_awaddr_o;
-  p.awlen = m.m_awlen_o;
-  p.wvalid = m.m_wvalid_o;
-  for (int i = 0; i < 16; ++i)
-    p.wdata[i] = static_cast<uint8_t>(m.m_wdata_o[i / 4] >> (8 * (i % 4)));
-  p.wstrb = m.m_wstrb_o;
-  p.wlast = m.m_wlast_o;
-  p.bready = m.m_bready_o;
+  const AxiMasterPins p = SampleAxiMaster(m);
   impl_->tb.Tick();
   axi_->Clock(p);
 }

@@ -74,6 +74,46 @@ struct AxiSlavePins {
   uint32_t bresp = 0;
 };
 
+// The pins of a Verilated AXI master whose ports are named m_<signal>_i / m_<signal>_o (as
+// ipsec_top and dma_master have them): data buses are 4 x 32-bit words, byte 0 in bits 7:0
+// of word 0 (AXI little-endian byte lanes).
+template <class Model>
+void DriveAxiSlave(Model& m, const AxiSlavePins& s) {
+  m.m_arready_i = s.arready;
+  m.m_rvalid_i = s.rvalid;
+  m.m_rresp_i = s.rresp;
+  m.m_rlast_i = s.rlast;
+  for (int w = 0; w < 4; ++w) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= uint32_t{s.rdata[4 * w + b]} << (8 * b);
+    m.m_rdata_i[w] = v;
+  }
+  m.m_awready_i = s.awready;
+  m.m_wready_i = s.wready;
+  m.m_bvalid_i = s.bvalid;
+  m.m_bresp_i = s.bresp;
+}
+
+template <class Model>
+AxiMasterPins SampleAxiMaster(const Model& m) {
+  AxiMasterPins p;
+  p.arvalid = m.m_arvalid_o;
+  p.araddr = m.m_araddr_o;
+  p.arlen = m.m_arlen_o;
+  p.rready = m.m_rready_o;
+  p.awvalid = m.m_awvalid_o;
+  p.awaddr = m.m_awaddr_o;
+  p.awlen = m.m_awlen_o;
+  p.wvalid = m.m_wvalid_o;
+  for (int i = 0; i < 16; ++i) {
+    p.wdata[i] = static_cast<uint8_t>(m.m_wdata_o[i / 4] >> (8 * (i % 4)));
+  }
+  p.wstrb = m.m_wstrb_o;
+  p.wlast = m.m_wlast_o;
+  p.bready = m.m_bready_o;
+  return p;
+}
+
 struct AxiStats {
   uint64_t read_bursts = 0, read_beats = 0, write_bursts = 0, write_beats = 0;
   uint64_t read_errors = 0, write_errors = 0;

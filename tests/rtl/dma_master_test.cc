@@ -36,38 +36,12 @@ class DmaMasterTest : public ::testing::Test {
   }
   void Drive() {
     auto& m = tb_.model();
-    const AxiSlavePins& s = axi_.out();
-    m.m_arready_i = s.arready;
-    m.m_rvalid_i = s.rvalid;
-    m.m_rresp_i = s.rresp;
-    m.m_rlast_i = s.rlast;
-    for (int w = 0; w < 4; ++w) {
-      uint32_t v = 0;
-      for (int b = 0; b < 4; ++b) v |= uint32_t{s.rdata[4 * w + b]} << (8 * b);
-      m.m_rdata_i[w] = v;
-    }
-    m.m_awready_i = s.awready;
-    m.m_wready_i = s.wready;
-    m.m_bvalid_i = s.bvalid;
-    m.m_bresp_i = s.bresp;
+    DriveAxiSlave(m, axi_.out());
     tb_.Eval();
   }
   void Edge() {
     auto& m = tb_.model();
-    AxiMasterPins p;
-    p.arvalid = m.m_arvalid_o;
-    p.araddr = m.m_araddr_o;
-    p.arlen = m.m_arlen_o;
-    p.rready = m.m_rready_o;
-    p.awvalid = m.m_awvalid_o;
-    p.awaddr = m.m_awaddr_o;
-    p.awlen = m.m_awlen_o;
-    p.wvalid = m.m_wvalid_o;
-    for (int i = 0; i < 16; ++i)
-      p.wdata[i] = static_cast<uint8_t>(m.m_wdata_o[i / 4] >> (8 * (i % 4)));
-    p.wstrb = m.m_wstrb_o;
-    p.wlast = m.m_wlast_o;
-    p.bready = m.m_bready_o;
+    const AxiMasterPins p = SampleAxiMaster(m);
     if (p.arvalid && axi_.out().arready) {
       EXPECT_EQ(p.araddr % 16, 0u);
       EXPECT_LE((p.araddr % 256) / 16 + p.arlen + 1, 16u) << "burst crosses 256 bytes";
