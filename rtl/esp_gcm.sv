@@ -1,8 +1,10 @@
 // esp_gcm: AES-GCM encryption and decryption at one 128-bit block per clock, with no lost
 // clock between messages, per-message key (id into a key table), AES-128 and AES-256.
 //
-// Spec: NIST SP 800-38D (GCM) sections 6.4-7.2, for 96-bit IVs only (J0 = IV || 0^31 || 1)
-// and 16-byte tags; FIPS-197 (AES). RFC 4106 uses it as is (IV = salt || explicit IV).
+// Spec: NIST SP 800-38D (GCM) sections 6.4-7.2, for 96-bit IVs only (J0 = IV || 0^31 || 1);
+// the tag is computed in full (16 bytes) and checked over its first in_tag_len_i bytes
+// (SP 800-38D 5.2.1.2 truncation: MSB_t); FIPS-197 (AES). RFC 4106 uses it as is (IV = salt ||
+// explicit IV; ICV of 8, 12 or 16 bytes, RFC 4106 section 3 and 8.1).
 // Full interface, timing and a pipeline diagram: rtl/doc/esp_gcm.md.
 //
 // Byte/bit order of every bus: byte 0 (the first byte of the message / key / IV on the wire,
@@ -15,13 +17,16 @@
 // payload beat may be partial (bytes past the length are ignored). A message with A = P = 0
 // is a single beat with in_keep_i = 0. The header (in_key_id_i, in_iv_i, in_aad_len_i,
 // in_pt_len_i, in_decrypt_i) is taken on the first beat of each message; in_tag_i (the tag
-// to check, decryption) on the last. in_last_i and in_keep_i must agree with the lengths
+// to check, decryption) and in_tag_len_i (how many of its leading bytes to check) on the last.
+// in_last_i and in_keep_i must agree with the lengths
 // (checked by assertions); the lengths alone steer the core.
 //
 // Out on the out_* stream: one beat per payload beat (ciphertext or plaintext), in order,
 // out_keep_o as on input; the last beat of each message carries out_last_o, out_tag_o (the
-// computed tag when encrypting, zero when decrypting) and out_tag_ok_o (decryption: 1 iff the
-// tag matched, compared over all 128 bits in one clock; encryption: 1). A message without
+// computed tag when encrypting, all 16 bytes, zero when decrypting) and out_tag_ok_o
+// (decryption: 1 iff the first in_tag_len_i bytes of the tag matched, compared in one clock over
+// all 128 bits with the bytes past the length masked, so the time never depends on the data or
+// the length; encryption: 1). A message without
 // payload gives one beat with out_keep_o = 0 and out_last_o = 1. When decrypting, plaintext
 // beats leave before the verdict; the consumer must hold them until out_last_o.
 //
@@ -69,6 +74,7 @@ module esp_gcm #(
   input  logic [PtLenW-1:0]    in_pt_len_i,   // first beat, bytes
   input  logic                 in_decrypt_i,  // first beat
   input  logic [127:0]         in_tag_i,      // last beat, decryption
+  input  logic [4:0]           in_tag_len_i,  // last beat, decryption: tag bytes, 1..16
   input  logic [UserWidth-1:0] in_user_i,     // every beat
   // Payload beats and tag out.
   output logic                 out_valid_o,
@@ -96,13 +102,14 @@ module esp_gcm #(
     logic [15:0]          keep;
     logic [127:0]         data;  // zero past the message's bytes
     logic [127:0]         tag;   // expected tag (decryption, last beat)
+    logic [4:0]           tlen;  // its length in bytes (decryption, last beat)
     logic [AadLenW-1:0]   alen;
     logic [PtLenW-1:0]    plen;
     logic [UserWidth-1:0] user;
   } beat_t;
 
   // $bits(beat_t), spelled out for yosys (checked by BeatWidth_A).
-  localparam int unsigned BeatW = 5 + 16 + 128 + 128 + AadLenW + PtLenW + UserWidth;
+  localparam int unsigned BeatW = 5 + 16 + 128 + 128 + 5 + AadLenW + PtLenW + UserWidth;
 
   // Beat after the AES pipeline (GHASH stage G1).
   typedef struct packed {
@@ -113,6 +120,7 @@ module esp_gcm #(
     logic [15:0]          keep;
     logic [127:0]         res;   // payload out: data ^ keystream
     logic [127:0]         tag;   // expected tag
+    logic [4:0]           tlen;  // its length in bytes
     logic [127:0]         ej0;   // AES_K(J0) of the beat's message
     logic [UserWidth-1:0] user;
   } post_t;
@@ -123,8 +131,9 @@ module esp_gcm #(
     logic                 dec;
     logic [15:0]          keep;
     logic [127:0]         data;
-    logic [127:0]         tag;      // computed tag (last beat)
-    logic [127:0]         tag_exp;  // expected tag (decryption, last beat)
+    logic [127:0]         tag;       // computed tag (last beat)
+    logic [127:0]         tag_exp;   // expected tag (decryption, last beat)
+    logic [15:0]          tag_keep;  // the expected tag's bytes to compare (byte 0 in bit 15)
     logic [UserWidth-1:0] user;
   } out_t;
 
@@ -250,6 +259,7 @@ module esp_gcm #(
     beat_in.keep = inject ? 16'h0 : keep;
     beat_in.data = inject ? 128'h0 : (in_data_i & expand_keep(keep));
     beat_in.tag  = in_tag_i;
+    beat_in.tlen = in_tag_len_i;
     beat_in.alen = h_alen;
     beat_in.plen = h_plen;
     beat_in.user = in_user_i;
@@ -347,6 +357,7 @@ module esp_gcm #(
     post_e.keep  = beat_e.keep;
     post_e.res   = res;
     post_e.tag   = beat_e.tag;
+    post_e.tlen  = beat_e.tlen;
     post_e.ej0   = beat_e.sop ? ks : ej0_q;
     post_e.user  = beat_e.user;
   end
@@ -383,14 +394,15 @@ module esp_gcm #(
   out_t       head;
 
   always_comb begin
-    g1_out         = '0;
-    g1_out.last    = g1_q.last;
-    g1_out.dec     = g1_q.dec;
-    g1_out.keep    = g1_q.pl ? g1_q.keep : 16'h0;
-    g1_out.data    = g1_q.pl ? g1_q.res : 128'h0;
-    g1_out.tag     = s ^ g1_q.ej0;
-    g1_out.tag_exp = g1_q.tag;
-    g1_out.user    = g1_q.user;
+    g1_out          = '0;
+    g1_out.last     = g1_q.last;
+    g1_out.dec      = g1_q.dec;
+    g1_out.keep     = g1_q.pl ? g1_q.keep : 16'h0;
+    g1_out.data     = g1_q.pl ? g1_q.res : 128'h0;
+    g1_out.tag      = s ^ g1_q.ej0;
+    g1_out.tag_exp  = g1_q.tag;
+    g1_out.tag_keep = keep_of(g1_q.tlen[3:0]);  // the first tlen bytes (16: keep_of(0), all)
+    g1_out.user     = g1_q.user;
   end
 
   // The pipeline moves unless the G1 beat has an output to give and the buffer is full.
@@ -425,9 +437,11 @@ module esp_gcm #(
   assign out_last_o   = head.last;
   assign out_user_o   = head.user;
   // Never release the computed tag of a decryption (it would be a forgery for the sender's
-  // ciphertext). The compare reduces all 128 bits: its time does not depend on the data.
+  // ciphertext). The compare reduces all 128 bits, the bytes past the tag length masked to
+  // zero: its time depends on neither the data nor the length.
   assign out_tag_o    = (head.last && !head.dec) ? head.tag : 128'h0;
-  assign out_tag_ok_o = head.last && (!head.dec || ~|(head.tag ^ head.tag_exp));
+  assign out_tag_ok_o = head.last &&
+                        (!head.dec || ~|((head.tag ^ head.tag_exp) & expand_keep(head.tag_keep)));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -479,6 +493,8 @@ module esp_gcm #(
           in_aad_len_i <= AadLenW'(MaxAadBytes) && in_pt_len_i <= PtLenW'(MaxPtBytes))
   `ASSERT(InLastAgrees_A, fire |-> in_last_i == beat_last)
   `ASSERT(InKeepAgrees_A, fire |-> in_keep_i == keep)
+  `ASSERT(TagLenLegal_A, fire && beat_last && h_dec |->
+          in_tag_len_i >= 5'd1 && in_tag_len_i <= 5'd16)
   `ASSERT(TagAligned_A, (g1_q.valid && g1_q.last) == s_valid)
   `ASSERT(NoOverflow_A, push && !pop |-> cnt_q != 2'd2)
 

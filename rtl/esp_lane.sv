@@ -15,9 +15,8 @@
 // Keys: key_* installs a key at id = SA slot into esp_gcm's key table (Slots entries);
 // key_done_o pulses when it may be used. Do not reinstall a slot while a job of that slot is
 // in the lane (make-before-break; INVALIDATE's zero key once the SA's jobs have left).
-// ICV: 16 bytes as specified. With the SA's ICV set to 12 or 8, encap emits the tag truncated
-// to that length (RFC 4106 allows it) and decap always reports AUTH_FAIL (esp_gcm compares all
-// 128 bits); the front end may refuse such SAs instead.
+// ICV: the SA's length, 16, 12 or 8 bytes (RFC 4106 section 8.1): encap emits the tag
+// truncated to it, decap verifies that many bytes (esp_gcm in_tag_len_i), as hw/model does.
 module esp_lane
   import esp_lane_pkg::*;
   import esp_lane_util_pkg::*;
@@ -71,6 +70,7 @@ module esp_lane
     logic [LenW-1:0]  plen;
     logic             dec;
     logic [127:0]     tag;
+    logic [4:0]       tlen;
   } gbeat_t;
 
   logic              g_in_valid, g_in_ready;
@@ -106,6 +106,7 @@ module esp_lane
     .g_plen_o     (gb.plen),
     .g_dec_o      (gb.dec),
     .g_tag_o      (gb.tag),
+    .g_tag_len_o  (gb.tlen),
     .info_valid_o (info_valid),
     .info_ready_i (info_ready),
     .info_o       (info)
@@ -164,6 +165,7 @@ module esp_lane
     .in_pt_len_i  (sk_head.plen),
     .in_decrypt_i (sk_head.dec),
     .in_tag_i     (sk_head.tag),
+    .in_tag_len_i (sk_head.tlen),
     .in_user_i    (1'b0),
     .out_valid_o  (g_out_valid),
     .out_ready_i  (g_out_ready),

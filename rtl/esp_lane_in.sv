@@ -47,6 +47,7 @@ module esp_lane_in
   output logic [LenW-1:0]   g_plen_o,
   output logic              g_dec_o,
   output logic [127:0]      g_tag_o,
+  output logic [4:0]        g_tag_len_o,  // ICV bytes (16, 12 or 8), with g_tag_o
   // Per-packet info to the output side.
   output logic              info_valid_o,
   input  logic              info_ready_i,
@@ -264,13 +265,14 @@ module esp_lane_in
   // ---------------------------------------------------------------------------------------
   // GCM message header (sampled on the AAD beat) and tag (on the last beat): registers only,
   // so esp_gcm's in_ready_o never depends on this block's handshake logic.
-  assign g_kid_o  = job_q.slot[SlotW-1:0];
-  assign g_iv_o   = {job_q.sa.salt[7:0], job_q.sa.salt[15:8], job_q.sa.salt[23:16],
-                     job_q.sa.salt[31:24], iv};
-  assign g_alen_o = job_q.sa.esn ? 4'd12 : 4'd8;
-  assign g_plen_o = LenW'(clen);
-  assign g_dec_o  = job_q.decap;
-  assign g_tag_o  = tag16;
+  assign g_kid_o     = job_q.slot[SlotW-1:0];
+  assign g_iv_o      = {job_q.sa.salt[7:0], job_q.sa.salt[15:8], job_q.sa.salt[23:16],
+                        job_q.sa.salt[31:24], iv};
+  assign g_alen_o    = job_q.sa.esn ? 4'd12 : 4'd8;
+  assign g_plen_o    = LenW'(clen);
+  assign g_dec_o     = job_q.decap;
+  assign g_tag_o     = tag16;
+  assign g_tag_len_o = icvb;
 
   pos_t         nd, lastneed, nxt;
   logic         sat, last_pl, issue, finish, start, shift, win_ok;

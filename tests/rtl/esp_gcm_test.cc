@@ -1,11 +1,15 @@
 // esp_gcm block testbench (Verilator + GoogleTest), through the core's ports only:
-// - every NIST CAVP GCM vector with a 96-bit IV and a 128-bit tag, AES-128 and AES-256,
-//   encryption and decryption (including the vectors whose tag must not verify);
+// - every NIST CAVP GCM vector with a 96-bit IV, tags of 128 bits and truncated to 120, 112,
+//   104, 96, 64 and 32 bits (in_tag_len_i), AES-128 and AES-256, encryption and decryption
+//   (including the vectors whose tag must not verify);
 // - 10,000 random messages (random key and size, IV, AAD 0..64 B, payload 0..2048 B,
 //   encryption and decryption, some tags corrupted) against OpenSSL EVP (hw::model::AesGcm);
 // - back-to-back ESP-shaped messages with the key changing every message: no idle clock;
 // - one 64 KiB message: blocks per clock, latencies;
-// - random input gaps and output back-pressure.
+// - random input gaps and output back-pressure;
+// - ESP ICVs of 8, 12 and 16 bytes (RFC 4106) mixed message by message, tags corrupted inside
+//   and only past the truncated length, verdicts from OpenSSL EVP (EVP_CTRL_GCM_SET_TAG with
+//   the truncated length).
 // The model is esp_gcm with its default parameters (MaxKeyBits 256, 16 keys, AAD up to 255 B,
 // payload up to 64 KiB). Nr + 3 = 17 clocks of latency.
 #include <gtest/gtest.h>
@@ -66,7 +70,7 @@ std::vector<testvec::GcmVector> LoadCavp(const std::string& name) {
   auto all = testvec::LoadCavpGcm(std::string(testvec::kCavpGcmDir) + "/" + name);
   std::vector<testvec::GcmVector> out;
   for (auto& v : all) {
-    if (v.iv.size() == 12 && v.tag.size() == 16) out.push_back(std::move(v));
+    if (v.iv.size() == 12 && v.tag.size() >= 4 && v.tag.size() <= 16) out.push_back(std::move(v));
   }
   return out;
 }
@@ -77,6 +81,7 @@ TEST_P(EspGcmCavp, EncryptVectors) {
   auto vecs = LoadCavp(std::string("gcmEncryptExtIV") + GetParam() + ".rsp");
   ASSERT_GT(vecs.size(), 100u) << "no vectors (run make deps)";
   GcmDriver<Vesp_gcm> d(tb_, {});
+  size_t truncated = 0;
   for (const auto& v : vecs) {
     GcmMsg m;
     m.key = v.key;
@@ -85,20 +90,24 @@ TEST_P(EspGcmCavp, EncryptVectors) {
     m.in = v.pt;
     m.want_out = v.ct;
     std::copy(v.tag.begin(), v.tag.end(), m.want_tag.begin());
+    m.tag_len = v.tag.size();  // the vector gives MSB_t of the tag: compare that much
     m.where = v.where;
+    truncated += v.tag.size() < 16;
     d.Add(std::move(m));
   }
   d.Run();
   ExpectClean(d);
   EXPECT_EQ(d.stats().messages, vecs.size());
-  std::printf("CAVP encrypt %s: %zu vectors checked\n", GetParam(), vecs.size());
+  EXPECT_GT(truncated, 1000u);
+  std::printf("CAVP encrypt %s: %zu vectors checked, %zu with a truncated tag\n", GetParam(),
+              vecs.size(), truncated);
 }
 
 TEST_P(EspGcmCavp, DecryptVectors) {
   auto vecs = LoadCavp(std::string("gcmDecrypt") + GetParam() + ".rsp");
   ASSERT_GT(vecs.size(), 100u) << "no vectors (run make deps)";
   GcmDriver<Vesp_gcm> d(tb_, {});
-  size_t fails = 0;
+  size_t fails = 0, truncated = 0, truncated_fails = 0;
   for (const auto& v : vecs) {
     GcmMsg m;
     m.key = v.key;
@@ -109,16 +118,23 @@ TEST_P(EspGcmCavp, DecryptVectors) {
     m.want_ok = !v.fail;
     m.want_out = v.fail ? CtrDecrypt(v.key, v.iv, v.ct) : v.pt;
     std::copy(v.tag.begin(), v.tag.end(), m.tag_in.begin());
+    m.tag_len = v.tag.size();  // in_tag_len_i; the driver fills the rest of in_tag_i randomly
     m.where = v.where;
     fails += v.fail;
+    truncated += v.tag.size() < 16;
+    truncated_fails += v.fail && v.tag.size() < 16;
     d.Add(std::move(m));
   }
   d.Run();
   ExpectClean(d);
   EXPECT_EQ(d.stats().messages, vecs.size());
   EXPECT_GT(fails, 10u);
-  std::printf("CAVP decrypt %s: %zu vectors checked, %zu of them must fail\n", GetParam(),
-              vecs.size(), fails);
+  EXPECT_GT(truncated, 1000u);
+  EXPECT_GT(truncated_fails, 10u);
+  std::printf(
+      "CAVP decrypt %s: %zu vectors checked (%zu with a truncated tag), %zu of them must fail "
+      "(%zu truncated)\n",
+      GetParam(), vecs.size(), truncated, fails, truncated_fails);
 }
 
 #if ESP_GCM_MAX_KEY_BITS == 256
@@ -275,6 +291,65 @@ TEST_F(EspGcmTest, EdgeLengths) {
   d.Run();
   ExpectClean(d);
   EXPECT_EQ(d.stats().messages, static_cast<uint64_t>(n));
+}
+
+// ESP ICVs (RFC 4106 section 8.1: 8, 12 or 16 bytes) and a few other SP 800-38D lengths, the
+// length changing message by message at full rate. Decryptions with the right tag (the bytes
+// past the length are garbage: the driver randomizes them), with one bit flipped inside the
+// truncated tag (must fail, the last counted byte included), and with bits flipped only past it
+// (must verify). Every verdict is OpenSSL's with EVP_CTRL_GCM_SET_TAG of the truncated length.
+TEST_F(EspGcmTest, TruncatedTagsAgainstOpenSsl) {
+  const uint64_t seed = TestSeed(6000);
+  std::mt19937_64 rng(seed);
+  GcmDriverOptions opt;
+  opt.seed = seed;
+  GcmDriver<Vesp_gcm> d(tb_, opt);
+  const size_t lens[] = {8, 12, 16, 8, 12, 4, 13, 15};
+  size_t ok = 0, bad = 0, by_len[17] = {};
+  for (int i = 0; i < 3000; ++i) {
+    const size_t tl = lens[rng() % (i < 2000 ? 3 : std::size(lens))];
+    const size_t pt = (i % 4 == 0) ? rng() % 1500 : rng() % 100;
+    const bool dec = rng() % 4 != 0;
+    GcmMsg m =
+        MakeGcmMsg(RandomBytes(rng, KeyLen(rng)), RandomBytes(rng, 12),
+                   RandomBytes(rng, (rng() & 1) ? 12 : 8), RandomBytes(rng, pt), dec, false, tl);
+    std::string how = "right tag";
+    if (dec) {
+      switch (rng() % 4) {
+        case 0: {  // a bit inside the truncated tag
+          const size_t at = (rng() & 1) ? tl - 1 : rng() % tl;
+          m.tag_in[at] ^= static_cast<uint8_t>(1u << (rng() % 8));
+          how = "bit flipped in byte " + std::to_string(at);
+          break;
+        }
+        case 1:  // bits past it only: must still verify
+          if (tl < 16) {
+            m.tag_in[tl + rng() % (16 - tl)] ^= static_cast<uint8_t>(1 + rng() % 255);
+            how = "bits flipped past the length";
+          }
+          break;
+        default:
+          break;
+      }
+      m.want_ok = OpenSslVerifies(m);
+      if (!m.want_ok) m.want_out = CtrDecrypt(m.key, m.iv, m.in);
+      (m.want_ok ? ok : bad) += 1;
+    }
+    ++by_len[tl];
+    m.where = "message " + std::to_string(i) + " (tag " + std::to_string(tl) + " bytes, " +
+              (dec ? "decrypt, " + how : std::string("encrypt")) + ")";
+    d.Add(std::move(m));
+  }
+  d.Run();
+  ExpectClean(d);
+  EXPECT_EQ(d.stats().messages, 3000u);
+  EXPECT_EQ(d.stats().stalls, d.stats().j0_msgs);
+  EXPECT_GT(ok, 1000u);
+  EXPECT_GT(bad, 300u);
+  std::printf(
+      "truncated tags: %zu verified, %zu rejected; tags of 8/12/16/4/13/15 bytes: "
+      "%zu/%zu/%zu/%zu/%zu/%zu\n",
+      ok, bad, by_len[8], by_len[12], by_len[16], by_len[4], by_len[13], by_len[15]);
 }
 
 }  // namespace

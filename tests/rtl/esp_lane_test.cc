@@ -181,32 +181,59 @@ TEST_F(EspLaneTest, RandomTraffic) {
   EXPECT_EQ(d.stats().key_installs, 18u);  // 3 per round, during traffic
 }
 
-// ICV 12 and 8 (rtl/doc/esp_lane.md "ICV lengths"): encap emits the truncated tag, bit-exact
-// with the model; decap reports AUTH_FAIL for every packet (esp_gcm compares all 128 bits),
-// where the model would verify: the documented limit, pinned here so that it cannot change
-// silently (and so that such packets never hang the lane).
+// ICV 12 and 8 (RFC 4106 section 8.1; rtl/doc/esp_lane.md "ICV lengths"), interleaved with
+// ICV 16 SAs so that the length changes packet by packet: encap emits the truncated tag and
+// decap verifies the truncated ICV, bit-exact with the model (hw/model/esp.cc, whose AES-GCM is
+// OpenSSL EVP with EVP_CTRL_GCM_SET_TAG of the ICV length). A bit flipped anywhere in the
+// truncated ICV or in the ciphertext is AUTH_FAIL (icv_ok 0); good packets go on to the pad,
+// out_cap and inner checks like ICV 16 ones.
 TEST_F(EspLaneTest, ShortIcvs) {
   std::mt19937_64 rng(TestSeed(15));
   LaneDriver<Vesp_lane> d(tb_, {.p_out = 80, .seed = rng()});
-  for (int i = 0; i < 8; ++i) {
+  std::vector<LaneSa> sas;
+  for (int i = 0; i < 12; ++i) {
     LaneSa s = RandomSa(rng, static_cast<uint16_t>(900 + i), i & 1, i & 2, i & 4, rng() % 2);
-    s.cfg.icv = i < 4 ? hw::IcvLen::kIcv12 : hw::IcvLen::kIcv8;
+    s.cfg.icv = i < 5 ? hw::IcvLen::kIcv12 : (i < 10 ? hw::IcvLen::kIcv8 : hw::IcvLen::kIcv16);
     d.InstallKey(s.slot, s.key);
-    for (int k = 0; k < 20; ++k) {
-      const size_t size = 20 + rng() % 200;
+    sas.push_back(s);
+  }
+  const DecapKind kinds[] = {DecapKind::kGood,    DecapKind::kGood,    DecapKind::kBadIcv,
+                             DecapKind::kBadIcv,  DecapKind::kBadCt,   DecapKind::kBadPad,
+                             DecapKind::kNoSpace, DecapKind::kBadInner};
+  size_t by_status[16] = {}, packets = 0;
+  for (int k = 0; k < 400; ++k) {
+    const LaneSa& s = sas[rng() % sas.size()];
+    const size_t size = 20 + rng() % (k % 8 == 0 ? 1500 : 200);
+    if (rng() % 3 == 0) {
       d.Add(MakeEncap(rng, s, size, rng() % 2, RandomSeq(rng, s.cfg.esn),
                       static_cast<uint16_t>(rng())));
-      LanePkt p = MakeDecap(rng, s, size, RandomSeq(rng, s.cfg.esn), DecapKind::kGood);
-      EXPECT_EQ(p.want_status, Status::kOk) << p.what;  // the model verifies the short ICV
-      p.want_status = Status::kAuthFail;
-      p.want_out.clear();
-      p.want_inner_len = 0;
+    } else {
+      DecapKind kind = kinds[rng() % std::size(kinds)];
+      if (kind == DecapKind::kBadInner && !s.cfg.tunnel) kind = DecapKind::kGood;
+      LanePkt p = MakeDecap(rng, s, size, RandomSeq(rng, s.cfg.esn), kind);
+      // The reference itself: a good packet verifies, a flipped ICV or ciphertext bit fails.
+      if (kind == DecapKind::kGood) EXPECT_EQ(p.want_status, Status::kOk) << p.what;
+      if (kind == DecapKind::kBadIcv || kind == DecapKind::kBadCt) {
+        EXPECT_EQ(p.want_status, Status::kAuthFail) << p.what;
+      }
+      ++by_status[static_cast<size_t>(p.want_status)];
       d.Add(std::move(p));
     }
+    ++packets;
   }
-  d.Run(2'000'000);
+  d.Run(4'000'000);
   ExpectClean(d);
-  EXPECT_EQ(d.stats().packets, 320u);
+  EXPECT_EQ(d.stats().packets, packets);
+  std::printf(
+      "short ICVs: %zu packets; decap OK %zu, AUTH_FAIL %zu, BAD_PAD %zu, NO_SPACE %zu, "
+      "MALFORMED %zu\n",
+      packets, by_status[0], by_status[static_cast<size_t>(Status::kAuthFail)],
+      by_status[static_cast<size_t>(Status::kBadPad)],
+      by_status[static_cast<size_t>(Status::kNoSpace)],
+      by_status[static_cast<size_t>(Status::kMalformed)]);
+  for (Status st : {Status::kOk, Status::kAuthFail, Status::kBadPad, Status::kNoSpace}) {
+    EXPECT_GT(by_status[static_cast<size_t>(st)], 5u) << hw::StatusName(st);
+  }
 }
 
 // Back-to-back packets of different SAs at full rate: cycles per packet against the beat

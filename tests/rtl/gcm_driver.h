@@ -6,9 +6,10 @@
 //   free key ids (a key id is free when no queued or in-flight message uses it), one install
 //   at a time, through the core's key port only, and reuses an id that already holds the key;
 // - in_*: beats of the front message, back to back; the header fields and in_tag_i are
-//   randomized on the beats where the core must ignore them;
+//   randomized on the beats where the core must ignore them, and so are the bytes of in_tag_i
+//   past in_tag_len_i on the last beat;
 // - out_*: every beat is checked against the expected bytes, keep pattern, user tag, and on
-//   the last beat the tag (encryption) or the verdict (decryption).
+//   the last beat the tag (encryption: its first tag_len bytes) or the verdict (decryption).
 // Mismatches are collected in errors(); stats() has the cycle counts the tests assert on.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,8 @@ struct GcmMsg {
   std::vector<uint8_t> key, iv, aad, in, want_out;  // in: plaintext, or ciphertext to decrypt
   Block tag_in{};                                   // decryption: the tag to check
   Block want_tag{};                                 // encryption: the expected tag
+  size_t tag_len = 16;  // tag bytes that count (SP 800-38D MSB_t): decryption in_tag_len_i,
+                        // encryption the bytes of want_tag compared
   bool decrypt = false;
   bool want_ok = true;
   std::string where;
@@ -45,15 +49,26 @@ struct GcmMsg {
   }
 };
 
-// An encryption, or a decryption of the matching ciphertext (with a wrong tag if `corrupt`).
+// The reference verdict of a decryption: OpenSSL EVP (hw::model::AesGcm::Open, which sets
+// EVP_CTRL_GCM_SET_TAG to the first m.tag_len bytes of m.tag_in; 4..16 bytes).
+inline bool OpenSslVerifies(const GcmMsg& m) {
+  auto gcm = hw::model::AesGcm::Create(m.key);
+  if (!gcm || m.tag_len < 4 || m.tag_len > 16) std::abort();
+  std::vector<uint8_t> out(m.in.size());
+  return gcm->Open(m.iv, m.aad, m.in, std::span<const uint8_t>(m.tag_in).first(m.tag_len), out);
+}
+
+// An encryption, or a decryption of the matching ciphertext (with a wrong tag byte 0 if
+// `corrupt`), with a tag of tag_len bytes.
 inline GcmMsg MakeGcmMsg(std::vector<uint8_t> key, std::vector<uint8_t> iv,
                          std::vector<uint8_t> aad, const std::vector<uint8_t>& pt, bool decrypt,
-                         bool corrupt) {
+                         bool corrupt, size_t tag_len = 16) {
   GcmMsg m;
   m.key = std::move(key);
   m.iv = std::move(iv);
   m.aad = std::move(aad);
   m.decrypt = decrypt;
+  m.tag_len = tag_len;
   auto gcm = hw::model::AesGcm::Create(m.key);
   std::vector<uint8_t> ct(pt.size());
   Block tag{};
@@ -67,8 +82,7 @@ inline GcmMsg MakeGcmMsg(std::vector<uint8_t> key, std::vector<uint8_t> iv,
   m.in = ct;
   m.tag_in = tag;
   if (corrupt) m.tag_in[0] ^= 0x01;
-  std::vector<uint8_t> out(ct.size());
-  m.want_ok = gcm->Open(m.iv, m.aad, ct, m.tag_in, out);
+  m.want_ok = OpenSslVerifies(m);
   m.want_out = pt;  // the core releases plaintext before the verdict, right or wrong
   return m;
 }
@@ -309,9 +323,12 @@ class GcmDriver {
       t.in_pt_len_i = static_cast<uint32_t>(rng_() % 4096);
       t.in_decrypt_i = rng_() & 1;
     }
-    sim::SetBytes(t.in_tag_i.data(), 128,
-                  t.in_last_i ? std::span<const uint8_t>(m.tag_in)
-                              : std::span<const uint8_t>(RandomBlock(rng_)));
+    // The tag and its length count on the last beat only, and only the first tag_len bytes of
+    // the tag: garbage everywhere else.
+    Block tag = RandomBlock(rng_);
+    if (t.in_last_i) std::copy_n(m.tag_in.begin(), m.tag_len, tag.begin());
+    sim::SetBytes(t.in_tag_i.data(), 128, tag);
+    t.in_tag_len_i = t.in_last_i ? static_cast<uint32_t>(m.tag_len) : rng_() % 32;
   }
 
   void TakeOut(uint64_t now) {
@@ -352,7 +369,8 @@ class GcmDriver {
         if (static_cast<bool>(t.out_tag_ok_o) != m.want_ok) {
           Error(m.where + ": verdict " + std::to_string(t.out_tag_ok_o));
         }
-      } else if (tag != m.want_tag || !t.out_tag_ok_o) {
+      } else if (!std::equal(tag.begin(), tag.begin() + m.tag_len, m.want_tag.begin()) ||
+                 !t.out_tag_ok_o) {
         Error(m.where + ": tag differs");
       }
     } else if (!t.out_last_o) {
