@@ -1,6 +1,9 @@
-// espsim end to end, as a user runs it: SA files and pcaps in, pcaps and stats out.
-// ESP written by espsim is checked by an independent implementation, tshark, through
-// ../shared/peers/esp-check (Wireshark's ESP dissector decrypts and verifies every ICV).
+// espsim end to end, as a user runs it: SA files and pcaps in, pcaps and stats out. Every test
+// runs once per device backend (--backend model, and --backend rtl when the Verilated device is
+// built in), and RtlMatchesModel compares the two backends' output files byte for byte.
+// ESP written by espsim, the RTL's included, is checked by an independent implementation,
+// tshark, through ../shared/peers/esp-check (Wireshark's ESP dissector decrypts and verifies
+// every ICV).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,7 +24,7 @@ using testing::RunCommand;
 const std::string kEspsim = ESPSIM_PATH;
 const std::string kEspCheck = "../shared/peers/esp-check";
 
-class EspsimTest : public ::testing::Test {
+class EspsimTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -44,8 +47,10 @@ class EspsimTest : public ::testing::Test {
     }
     return v;
   }
-  testing::CommandResult Espsim(const std::string& args) {
-    return RunCommand(kEspsim + " " + args);
+  // espsim with `args` on the test's backend.
+  testing::CommandResult Espsim(const std::string& args) { return Espsim(args, GetParam()); }
+  testing::CommandResult Espsim(const std::string& args, const std::string& backend) {
+    return RunCommand(kEspsim + " " + args + " --backend " + backend);
   }
   nlohmann::json Stats(const std::string& f) {
     return nlohmann::json::parse(std::ifstream(Path(f)), nullptr, false);
@@ -73,7 +78,7 @@ std::string SaJson(const std::string& mode, bool natt, bool esn, const std::stri
 const std::string kKey128 = "000102030405060708090a0b0c0d0e0f";
 const std::string kKey256 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-TEST_F(EspsimTest, EncapThenDecapRestoresEveryPacket) {
+TEST_P(EspsimTest, EncapThenDecapRestoresEveryPacket) {
   auto in = Traffic(60, 7);
   ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
   for (const char* mode : {"tunnel", "transport"}) {
@@ -81,14 +86,12 @@ TEST_F(EspsimTest, EncapThenDecapRestoresEveryPacket) {
       for (bool esn : {false, true}) {
         SCOPED_TRACE(std::string(mode) + (natt ? " natt" : "") + (esn ? " esn" : ""));
         WriteFile("sa.json", SaJson(mode, natt, esn, kKey256));
-        auto e =
-            Espsim("encap --backend model --sa " + Path("sa.json") + " --in " + Path("in.pcap") +
-                   " --out " + Path("esp.pcap") + " --stats " + Path("e.json"));
+        auto e = Espsim("encap --sa " + Path("sa.json") + " --in " + Path("in.pcap") + " --out " +
+                        Path("esp.pcap") + " --stats " + Path("e.json"));
         ASSERT_EQ(e.status, 0) << e.output;
         EXPECT_NE(e.output.find("60 in, 60 out, drops: none"), std::string::npos) << e.output;
-        auto d =
-            Espsim("decap --backend model --sa " + Path("sa.json") + " --in " + Path("esp.pcap") +
-                   " --out " + Path("plain.pcap") + " --stats " + Path("d.json"));
+        auto d = Espsim("decap --sa " + Path("sa.json") + " --in " + Path("esp.pcap") + " --out " +
+                        Path("plain.pcap") + " --stats " + Path("d.json"));
         ASSERT_EQ(d.status, 0) << d.output;
         auto back = ReadPcap(Path("plain.pcap"));
         ASSERT_TRUE(back);
@@ -101,13 +104,18 @@ TEST_F(EspsimTest, EncapThenDecapRestoresEveryPacket) {
         EXPECT_EQ(js["in"], 60);
         EXPECT_EQ(js["out"], 60);
         EXPECT_TRUE(js["drops"].empty());
+        EXPECT_EQ(js["backend"], GetParam());
+        if (GetParam() == "rtl") {
+          EXPECT_GT(js["cycles"], 0);  // it really ran on the RTL
+        }
       }
     }
   }
 }
 
-// tshark decodes every packet espsim writes and reports its ICV good.
-TEST_F(EspsimTest, TsharkVerifiesEveryIcv) {
+// tshark decodes every packet espsim writes (with --backend rtl: packets the RTL wrote) and
+// reports its ICV good.
+TEST_P(EspsimTest, TsharkVerifiesEveryIcv) {
   auto in = Traffic(30, 11, 1);  // esp-check takes one address pair per SA
   ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
   struct Case {
@@ -132,7 +140,7 @@ TEST_F(EspsimTest, TsharkVerifiesEveryIcv) {
   }
 }
 
-TEST_F(EspsimTest, ReplayedAndForgedPacketsAreCountedByCause) {
+TEST_P(EspsimTest, ReplayedAndForgedPacketsAreCountedByCause) {
   auto in = Traffic(10, 3);
   ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
   WriteFile("sa.json", SaJson("tunnel", false, false, kKey128));
@@ -163,7 +171,7 @@ TEST_F(EspsimTest, ReplayedAndForgedPacketsAreCountedByCause) {
   EXPECT_NE(d.output.find("AUTH_FAIL=1"), std::string::npos) << d.output;
 }
 
-TEST_F(EspsimTest, BadSaFileNamesFieldAndLine) {
+TEST_P(EspsimTest, BadSaFileNamesFieldAndLine) {
   ASSERT_TRUE(WritePcap(Path("in.pcap"), Traffic(1, 1)));
   struct Bad {
     std::string json, expect;
@@ -195,6 +203,94 @@ TEST_F(EspsimTest, BadSaFileNamesFieldAndLine) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("cannot open"), std::string::npos) << r.output;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EspsimTest, ::testing::ValuesIn(testing::DeviceBackends()),
+                         [](const auto& info) { return info.param; });
+
+// `espsim --backend rtl` behaves exactly like `--backend model`: the same traffic (all modes,
+// sizes up to 9000 B; then the RTL's own ESP with a replay, a forged ICV, a truncated packet and
+// a packet of an unknown SPI) gives byte-identical output pcaps and identical statistics apart
+// from the backend's name and its cycle count.
+#ifdef IPSEC_HAVE_RTL_DEVICE
+class EspsimBackends : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("espsim-backends");
+    ASSERT_FALSE(dir_.empty());
+  }
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  std::string Path(const std::string& f) const { return dir_ + "/" + f; }
+  // Runs op on both backends; expects identical output bytes and statistics.
+  void Compare(const std::string& op, const std::string& in, const std::string& out) {
+    nlohmann::json js[2];
+    std::string bytes[2];
+    const char* backends[] = {"model", "rtl"};
+    for (int b = 0; b < 2; ++b) {
+      const std::string o = Path(out + "." + backends[b]);
+      auto r =
+          RunCommand(kEspsim + " " + op + " --backend " + backends[b] + " --sa " + Path("sa.json") +
+                     " --in " + Path(in) + " --out " + o + " --stats " + o + ".json");
+      ASSERT_EQ(r.status, 0) << r.output;
+      js[b] = nlohmann::json::parse(std::ifstream(o + ".json"), nullptr, false);
+      ASSERT_FALSE(js[b].is_discarded());
+      std::ifstream f(o, std::ios::binary);
+      bytes[b].assign(std::istreambuf_iterator<char>(f), {});
+      ASSERT_FALSE(bytes[b].empty());
+    }
+    EXPECT_GT(js[1]["cycles"], 0);
+    for (auto& j : js) {
+      j.erase("backend");
+      j.erase("cycles");
+    }
+    EXPECT_EQ(js[0], js[1]) << op << " statistics differ";
+    EXPECT_TRUE(bytes[0] == bytes[1]) << op << ": output pcaps differ";
+  }
+  std::string dir_;
+};
+
+TEST_F(EspsimBackends, RtlMatchesModel) {
+  std::mt19937 rng(5);
+  std::vector<PcapRecord> in;
+  const size_t sizes[] = {28, 29, 41, 64, 100, 511, 1400, 1500, 9000};  // UDP: 28 and up
+  for (size_t i = 0; i < 36; ++i) {
+    in.push_back(
+        {{1700000000u + static_cast<uint32_t>(i), 0},
+         testing::MakeUdp(Ip(10, 1, 0, 1), Ip(10, 2, 0, 9), sizes[i % std::size(sizes)], rng)});
+  }
+  ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
+  for (const char* mode : {"tunnel", "transport"}) {
+    for (bool natt : {false, true}) {
+      const bool esn = natt;
+      SCOPED_TRACE(std::string(mode) + (natt ? " natt esn" : ""));
+      std::ofstream(Path("sa.json")) << SaJson(mode, natt, esn, natt ? kKey128 : kKey256);
+      Compare("encap", "in.pcap", "esp.pcap");
+      auto esp = ReadPcap(Path("esp.pcap.rtl"));
+      ASSERT_TRUE(esp);
+      ASSERT_EQ(esp->records.size(), in.size());
+      std::vector<PcapRecord> mixed = esp->records;
+      mixed.push_back(esp->records[5]);  // replay
+      PcapRecord forged = esp->records[7];
+      forged.packet.back() ^= 0x01;  // ICV bit
+      mixed.insert(mixed.begin() + 7, forged);
+      PcapRecord cut = esp->records[2];
+      cut.packet.resize(cut.packet.size() - 20);  // truncated
+      mixed.push_back(cut);
+      PcapRecord stranger = esp->records[3];
+      const size_t spi_at = (stranger.packet[0] & 0xf) * 4 + (natt ? 8 : 0);
+      stranger.packet[spi_at + 3] ^= 0x10;  // unknown SPI
+      mixed.push_back(stranger);
+      ASSERT_TRUE(WritePcap(Path("mixed.pcap"), mixed));
+      Compare("decap", "mixed.pcap", "plain.pcap");
+      auto plain = ReadPcap(Path("plain.pcap.rtl"));
+      ASSERT_TRUE(plain);
+      ASSERT_EQ(plain->records.size(), in.size());
+      for (size_t i = 0; i < in.size(); ++i) EXPECT_EQ(plain->records[i].packet, in[i].packet);
+    }
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace ipsec::host

@@ -3,9 +3,11 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace ipsec::testing {
 
@@ -26,11 +28,23 @@ inline CommandResult RunCommand(const std::string& cmd) {
   return r;
 }
 
-// A fresh directory under the test temp dir, named after the test.
-inline std::string MakeTempDir(const std::string& name) {
+// A fresh directory under the test temp dir, named after the test ('/' of a parameterized
+// test's name becomes '-').
+inline std::string MakeTempDir(std::string name) {
+  std::replace(name.begin(), name.end(), '/', '-');
   std::string tmpl = "/tmp/ipsec-" + name + "-XXXXXX";
   char* d = mkdtemp(tmpl.data());
   return d != nullptr ? std::string(d) : std::string();
+}
+
+// The device backends this build has, for tests that run a tool once per backend: "model", and
+// "rtl" (the Verilated device) when it is built in.
+inline std::vector<std::string> DeviceBackends() {
+#ifdef IPSEC_HAVE_RTL_DEVICE
+  return {"model", "rtl"};
+#else
+  return {"model"};
+#endif
 }
 
 }  // namespace ipsec::testing

@@ -4,10 +4,10 @@
 // output bytes), every STAT_* counter, every SA's READ_STATS and the event FIFO must be
 // identical.
 //
-// Traffic (seeded; the seed is printed): many SA pairs with random key size, tunnel/transport,
-// NAT-T, ESN (some starting just below 2^32), windows and lifetimes; encap of inner packets of
-// 20..9000 bytes; decap of the device's own output in order, replayed, reordered inside and
-// outside the window, with a corrupted ICV or ciphertext, an unknown SPI, truncated; bad
+// Traffic (seeded; the seed is printed): many SA pairs with random key size, ICV length (16, 12,
+// 8), tunnel/transport, NAT-T, ESN (some starting just below 2^32), windows and lifetimes; encap of
+// inner packets of 20..9000 bytes; decap of the device's own output in order, replayed, reordered
+// inside and outside the window, with a corrupted ICV or ciphertext, an unknown SPI, truncated; bad
 // descriptors. IPSEC_SCOREBOARD_PACKETS sets the count (default 3000 in make test; the issue's
 // acceptance run is IPSEC_SCOREBOARD_PACKETS=100000), IPSEC_SCOREBOARD_SEED the seed.
 //
@@ -99,6 +99,7 @@ SaParams RandomSa(std::mt19937& rng, bool inbound, uint32_t spi, const SaParams*
     p.sport = like->sport;
     p.dport = like->dport;
     p.esn = like->esn;
+    p.icv = like->icv;
     p.tun_src = like->tun_dst;
     p.tun_dst = like->tun_src;
     const uint32_t windows[] = {1, 32, 64, 100, 1024, 4096};
@@ -117,6 +118,8 @@ SaParams RandomSa(std::mt19937& rng, bool inbound, uint32_t spi, const SaParams*
   p.natt = rng() % 3 == 0;
   p.sport = static_cast<uint16_t>(1024 + rng() % 60000);
   p.esn = rng() % 2;
+  const uint32_t icv = rng() % 4;  // RFC 4106 ICVs: 16 bytes for half the SAs, 12 and 8
+  p.icv = icv == 0 ? hw::IcvLen::kIcv12 : (icv == 1 ? hw::IcvLen::kIcv8 : hw::IcvLen::kIcv16);
   p.tun_src = Ip(192, 0, 2, 1);
   p.tun_dst = Ip(192, 0, 2, 100 + rng() % 100);
   const uint32_t kind = rng() % 8;
@@ -236,6 +239,11 @@ class Scoreboard : public ::testing::Test {
       ASSERT_EQ(got[i].seq, want[i].seq) << "packet " << cookie_ + i;
       ASSERT_TRUE(got[i].data == want[i].data) << "packet " << cookie_ + i << " output differs";
       ++by_status_[static_cast<size_t>(want[i].status)];
+      if (d.op == Opcode::kDecap) {
+        const size_t icv = static_cast<size_t>(pairs_[d.pair].in.icv);
+        if (want[i].status == Status::kOk) ++decap_ok_by_icv_[icv];
+        if (want[i].status == Status::kAuthFail) ++auth_fail_by_icv_[icv];
+      }
       if (d.op == Opcode::kEncap && want[i].status == Status::kOk) {
         auto& sent = pairs_[d.pair].sent;
         sent.push_back(want[i].data);
@@ -291,6 +299,7 @@ class Scoreboard : public ::testing::Test {
   uint32_t cookie_ = 0;
   size_t events_ = 0;
   std::array<size_t, hw::kNumStatus> by_status_{};
+  std::array<size_t, 4> decap_ok_by_icv_{}, auth_fail_by_icv_{};  // by hw::IcvLen
 };
 
 TEST_F(Scoreboard, RandomTrafficBitIdentical) {
@@ -315,7 +324,22 @@ TEST_F(Scoreboard, RandomTrafficBitIdentical) {
     }
   }
   std::printf("\n");
-  // The traffic mix must actually exercise the drop causes it claims to.
+  const auto k16 = static_cast<size_t>(hw::IcvLen::kIcv16);
+  const auto k12 = static_cast<size_t>(hw::IcvLen::kIcv12);
+  const auto k8 = static_cast<size_t>(hw::IcvLen::kIcv8);
+  std::printf(
+      "scoreboard: decap OK / AUTH_FAIL by ICV length: 16 B %zu/%zu, 12 B %zu/%zu, "
+      "8 B %zu/%zu\n",
+      decap_ok_by_icv_[k16], auth_fail_by_icv_[k16], decap_ok_by_icv_[k12], auth_fail_by_icv_[k12],
+      decap_ok_by_icv_[k8], auth_fail_by_icv_[k8]);
+  // The traffic mix must actually exercise the drop causes it claims to, and ICVs of 12 and 8
+  // bytes must verify and fail on both devices (the SAs get random ICV lengths).
+  if (packets >= 2000) {
+    for (size_t icv : {k16, k12, k8}) {
+      EXPECT_GT(decap_ok_by_icv_[icv], 0u) << "ICV encoding " << icv;
+      EXPECT_GT(auth_fail_by_icv_[icv], 0u) << "ICV encoding " << icv;
+    }
+  }
   for (Status s : {Status::kOk, Status::kReplay, Status::kAuthFail, Status::kUnknownSpi,
                    Status::kMalformed, Status::kBadDescriptor}) {
     if (packets >= 2000) {
