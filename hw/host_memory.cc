@@ -1,5 +1,6 @@
 #include "hw/host_memory.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ipsec::hw {
@@ -57,6 +58,23 @@ bool HostMemory::Read(uint64_t addr, std::span<uint8_t> out) const {
   const uint8_t* p = Translate(addr, out.size());
   if (p == nullptr) return false;
   if (!out.empty()) std::memcpy(out.data(), p, out.size());
+  return true;
+}
+
+bool HostMemory::ReadBeats(uint64_t addr, std::span<uint8_t> out) const {
+  if (out.empty()) return Read(addr, out);
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return false;
+  --it;
+  const uint64_t off = addr - it->first;
+  const uint64_t size = it->second.size;
+  if (off >= size) return false;
+  // Start of the last beat: addr's own beat when the read stays in it.
+  const uint64_t last = std::max(addr, (addr + out.size() - 1) & ~uint64_t{15});
+  if (last - it->first >= size) return false;
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), size - off));
+  std::memcpy(out.data(), it->second.bytes.get() + off, n);
+  std::fill(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), uint8_t{0});
   return true;
 }
 

@@ -15,7 +15,9 @@
 // bytes past the allocation's end read as 0. A write beat is OKAY when every byte its WSTRB
 // enables lies in a live allocation (then they are written; otherwise nothing of the beat is).
 // HostMemory allocations start 4 KiB aligned, so a packet that starts inside an allocation
-// never has its first beat rejected. Fault injection turns responses into SLVERR.
+// never has its first beat rejected. Fault injection turns responses into SLVERR. The functional
+// model reads by the same beat rule (hw::HostMemory::ReadBeats), so the backends agree on which
+// reads are DMA errors.
 #pragma once
 
 #include <cstdint>

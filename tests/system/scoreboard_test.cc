@@ -348,6 +348,57 @@ TEST_F(Scoreboard, RandomTrafficBitIdentical) {
   }
 }
 
+// A packet read whose last 16-byte beat runs past the end of its buffer. The RTL's AXI bus has
+// no read strobes and checks whole beats (sim/models/axi_mem.h: a beat is good when its first
+// byte is in a live allocation, bytes past the end read as 0); the model reads by the same rule
+// (HostMemory::ReadBeats), so both give the same status and output for every overrun: up to the
+// end of the beat holding the buffer's last byte OK (the missing bytes are zeros), one byte
+// further DMA_ERROR. The buffer is the test's own, of an odd size (driver buffers are multiples
+// of 16 bytes, where the two rules cannot differ).
+TEST_F(Scoreboard, PacketReadPastBufferEndAgrees) {
+  SaParams sa = RandomSa(rng_, false, 0x4242, nullptr);
+  sa.seq = 1;
+  sa.soft_pkts = sa.hard_pkts = sa.soft_bytes = 0;
+  auto ms = model_.drv->InstallSa(sa);
+  auto rs = rtl_.drv->InstallSa(sa);
+  ASSERT_TRUE(ms && rs);
+  ASSERT_EQ(*ms, *rs);
+  const size_t kLen = 100, kBuf = 1015;  // the buffer ends 7 bytes into a beat
+  auto pkt = MakeIpv4(Ip(10, 1, 0, 1), Ip(10, 2, 0, 2), 17, kLen, rng_);
+  size_t ok = 0, errors = 0;
+  for (uint32_t over = 0; over < 40; ++over) {
+    std::vector<Done> got[2];
+    for (int side = 0; side < 2; ++side) {
+      Side& sd = side == 0 ? model_ : rtl_;
+      hw::DmaBuffer buf = sd.dev->AllocDma(kBuf);
+      // The packet ends `over` bytes past the buffer: copy what fits, point the descriptor at it.
+      const uint64_t addr = buf.bus() + kBuf - kLen + over;
+      std::memcpy(buf.data() + (kBuf - kLen + over), pkt.data(),
+                  kLen - std::min<size_t>(over, kLen));
+      ASSERT_TRUE(sd.drv->Post(0, Opcode::kEncap, *ms, pkt, over));
+      const uint64_t sq = sd.dev->Read32(hw::QSqBaseLoOffset(0)) |
+                          uint64_t{sd.dev->Read32(hw::QSqBaseHiOffset(0))} << 32;
+      uint8_t* desc =
+          sd.dev->memory().Translate(sq + (over % 64) * sizeof(hw::SqDesc), sizeof(hw::SqDesc));
+      ASSERT_NE(desc, nullptr);
+      ASSERT_EQ(util::LoadLe32(desc + offsetof(hw::SqDesc, cookie)), over);
+      util::StoreLe64(desc + offsetof(hw::SqDesc, in_addr), addr);
+      sd.drv->Flush(0);
+      got[side] = sd.Drain(1);
+      ASSERT_EQ(got[side].size(), 1u);
+    }
+    const bool want_ok = over < 10;  // the beat of the buffer's last byte (1014) ends at 1023
+    EXPECT_EQ(got[0][0].status, want_ok ? Status::kOk : Status::kDmaError) << "overrun " << over;
+    EXPECT_EQ(got[1][0].status, got[0][0].status) << "overrun " << over;
+    EXPECT_EQ(got[1][0].seq, got[0][0].seq) << "overrun " << over;
+    EXPECT_TRUE(got[1][0].data == got[0][0].data) << "overrun " << over;
+    (got[0][0].status == Status::kOk ? ok : errors) += 1;
+  }
+  EXPECT_EQ(ok, 10u);
+  EXPECT_EQ(errors, 30u);
+  CompareCounters();
+}
+
 // ------------------------------------------------------------------------------ RTL faults
 class RtlFaults : public ::testing::Test {
  protected:
