@@ -8,12 +8,14 @@
 //          (the byte at addr) in rd_data_o[127:120]; bytes past len in the last beat are
 //          whatever the bus returned. rd_last_o marks the final beat; rd_err_o (valid with
 //          rd_last_o) is 1 if any R beat of the request had RRESP != OKAY. No back-pressure:
-//          the consumer takes a beat every clock rd_valid_o is high.
+//          the consumer takes a beat every clock rd_valid_o is high. A new read is taken only
+//          when the previous one is done.
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
-//          wr_done_o pulses once every B response is in; wr_err_o (with it) is 1 if any
-//          BRESP != OKAY.
-// A new request of either kind is taken only when the previous one of that kind is done.
+//          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is
+//          1 if any of them had BRESP != OKAY. A new write is taken once the previous one's W
+//          beats are out (its B responses may still be pending; wr_done_o comes once per
+//          request, in order, up to 4 requests waiting).
 //
 // AXI bus byte order: little-endian byte lanes as AXI specifies: the byte at address A sits in
 // [8*(A%16) +: 8] of RDATA/WDATA, WSTRB[A%16] enables it. ARSIZE/AWSIZE are 16 bytes,
@@ -236,36 +238,51 @@ module dma_master #(
   end
 
   // ----------------------------------------------------------------------------------- write
-  typedef enum logic [1:0] {
-    StWrIdle,
-    StWrAw,
-    StWrW,
-    StWrB
-  } wr_state_e;
-  wr_state_e   wr_state_q, wr_state_d;
+  // Three parts: the request (AW and W side) of one write at a time; AW runs up to AwAhead
+  // bursts ahead of W (no bubble between bursts); B responses are counted against a FIFO of
+  // the bursts of every accepted request, so a new request is taken while earlier ones still
+  // wait for their B (wr_done_o / wr_err_o once per request, in order).
+  localparam int unsigned AwAhead = 2;  // AW bursts whose W is not complete
+  localparam int unsigned WrReqs = 4;   // requests waiting for B (including the current one)
+
+  logic        wa_active_q, wa_active_d;  // the current request still has AW or W to send
   logic [63:0] aw_addr_q, aw_addr_d;
   logic [11:0] aw_left_q, aw_left_d;      // aligned beats not yet in an AW
-  logic [4:0]  w_left_q, w_left_d;        // beats left in the current burst
+  logic [1:0]  aw_pend_q, aw_pend_d;      // bursts with an AW whose W is not complete
+  logic [3:0]  w_addr_q, w_addr_d;        // aligned beat address [7:4] of the next W beat
   logic [11:0] w_idx_q, w_idx_d;          // aligned beat index of the request
+  logic [11:0] w_total_q, w_total_d;      // aligned beats of the request
   logic [11:0] in_beats_q, in_beats_d;    // input beats of the request
   logic [3:0]  wr_off_q, wr_off_d;
   logic [16:0] wr_end_q, wr_end_d;        // off + len: first byte index (aligned) past the data
-  logic [7:0]  b_out_q, b_out_d;          // bursts waiting for B
-  logic        wr_err_q, wr_err_d;
   logic [127:0] wr_prev_q, wr_prev_d;     // previous input beat
+  // B accounting: bursts of each request waiting for B, oldest first.
+  logic [6:0]  bq_bursts_q [WrReqs];
+  logic [2:0]  bq_wr_q, bq_rd_q, bq_wr_d, bq_rd_d;
+  logic [6:0]  b_cnt_q, b_cnt_d;          // B responses in for the oldest request
+  logic        b_err_q, b_err_d;          // ... with an error among them
+  logic        bq_full, bq_empty;
 
   logic [4:0]  aw_beats;
   logic        need_in;                   // this aligned beat consumes an input beat
   logic [127:0] w_cur, w_data;
   logic [15:0] w_strb;
+  logic        wr_accept, aw_fire, w_fire, w_end_burst, w_end_req;
+  logic [6:0]  req_bursts;                // 256-byte chunks a new request touches
+
+  assign bq_empty = bq_wr_q == bq_rd_q;
+  assign bq_full = (bq_wr_q - bq_rd_q) == 3'(WrReqs);
+  assign req_bursts = 7'((({8'd0, wr_req_addr_i[7:0]} + wr_req_len_i - 16'd1) >> 8) + 16'd1);
+  assign wr_req_ready_o = !wa_active_q && !bq_full;
+  assign wr_accept = wr_req_valid_i && wr_req_ready_o;
+  assign wr_busy_o = wa_active_q || !bq_empty;
 
   assign aw_beats = burst_beats(aw_addr_q[7:4], aw_left_q);
-  assign m_awvalid_o = wr_state_q == StWrAw;
+  assign m_awvalid_o = wa_active_q && aw_left_q != 12'd0 && aw_pend_q != 2'(AwAhead);
   assign m_awaddr_o = aw_addr_q;
   assign m_awlen_o = {3'd0, aw_beats - 5'd1};
+  assign aw_fire = m_awvalid_o && m_awready_i;
   assign m_bready_o = 1'b1;
-  assign wr_req_ready_o = wr_state_q == StWrIdle;
-  assign wr_busy_o = wr_state_q != StWrIdle;
   assign need_in = w_idx_q < in_beats_q;
   assign w_cur = need_in ? wr_data_i : 128'd0;
 
@@ -281,93 +298,107 @@ module dma_master #(
     end
   end
 
-  // Done once every burst's B is in (from the state and the B channel only).
-  assign wr_done_o = wr_state_q == StWrB && b_out_q == {7'd0, m_bvalid_i};
-  assign wr_err_o = wr_err_q || (m_bvalid_i && m_bresp_i != 2'b00);
-
-  assign m_wvalid_o = wr_state_q == StWrW && (!need_in || wr_data_valid_i);
+  // W beats of bursts whose AW went out; a burst ends at a 256-byte boundary or the end.
+  assign w_end_req = w_idx_q == w_total_q - 12'd1;
+  assign w_end_burst = w_addr_q == 4'hf || w_end_req;
+  assign m_wvalid_o = wa_active_q && aw_pend_q != 2'd0 && (!need_in || wr_data_valid_i);
   assign m_wdata_o = swap16(w_data);
   assign m_wstrb_o = w_strb;
-  assign m_wlast_o = w_left_q == 5'd1;
-  assign wr_data_ready_o = wr_state_q == StWrW && need_in && m_wready_i;
+  assign m_wlast_o = w_end_burst;
+  assign w_fire = m_wvalid_o && m_wready_i;
+  assign wr_data_ready_o = wa_active_q && aw_pend_q != 2'd0 && need_in && m_wready_i;
+
+  // Done once every burst's B of the oldest request is in (from the state and the B channel).
+  assign wr_done_o = m_bvalid_i && !bq_empty && b_cnt_q + 7'd1 == bq_bursts_q[bq_rd_q[1:0]];
+  assign wr_err_o = b_err_q || (m_bvalid_i && m_bresp_i != 2'b00);
 
   always_comb begin
-    wr_state_d = wr_state_q;
+    wa_active_d = wa_active_q;
     aw_addr_d = aw_addr_q;
     aw_left_d = aw_left_q;
-    w_left_d = w_left_q;
+    aw_pend_d = aw_pend_q;
+    w_addr_d = w_addr_q;
     w_idx_d = w_idx_q;
+    w_total_d = w_total_q;
     in_beats_d = in_beats_q;
     wr_off_d = wr_off_q;
     wr_end_d = wr_end_q;
-    b_out_d = b_out_q;
-    wr_err_d = wr_err_q;
     wr_prev_d = wr_prev_q;
-    if (m_bvalid_i) begin
-      b_out_d = b_out_d - 8'd1;
-      if (m_bresp_i != 2'b00) wr_err_d = 1'b1;
+    bq_wr_d = bq_wr_q;
+    bq_rd_d = bq_rd_q;
+    b_cnt_d = b_cnt_q;
+    b_err_d = b_err_q;
+    if (wr_accept) begin
+      wa_active_d = 1'b1;
+      aw_addr_d = {wr_req_addr_i[63:4], 4'd0};
+      aw_left_d = 12'(({13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i} + 17'd15) >> 4);
+      w_total_d = aw_left_d;
+      w_addr_d = wr_req_addr_i[7:4];
+      w_idx_d = 12'd0;
+      in_beats_d = 12'((({1'b0, wr_req_len_i}) + 17'd15) >> 4);
+      wr_off_d = wr_req_addr_i[3:0];
+      wr_end_d = {13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i};
+      wr_prev_d = 128'd0;
+      bq_wr_d = bq_wr_q + 3'd1;
     end
-    unique case (wr_state_q)
-      StWrIdle: begin
-        if (wr_req_valid_i) begin
-          aw_addr_d = {wr_req_addr_i[63:4], 4'd0};
-          aw_left_d = 12'(({13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i} + 17'd15) >> 4);
-          w_idx_d = 12'd0;
-          in_beats_d = 12'((({1'b0, wr_req_len_i}) + 17'd15) >> 4);
-          wr_off_d = wr_req_addr_i[3:0];
-          wr_end_d = {13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i};
-          wr_err_d = 1'b0;
-          wr_prev_d = 128'd0;
-          wr_state_d = StWrAw;
-        end
+    if (aw_fire) begin
+      aw_addr_d = aw_addr_q + {55'd0, aw_beats, 4'd0};
+      aw_left_d = aw_left_q - {7'd0, aw_beats};
+    end
+    if (w_fire) begin
+      if (need_in) wr_prev_d = wr_data_i;
+      w_idx_d = w_idx_q + 12'd1;
+      w_addr_d = w_addr_q + 4'd1;
+      if (w_end_req) wa_active_d = 1'b0;
+    end
+    aw_pend_d = aw_pend_q + {1'b0, aw_fire} - {1'b0, w_fire && w_end_burst};
+    if (m_bvalid_i) begin
+      if (wr_done_o) begin
+        b_cnt_d = 7'd0;
+        b_err_d = 1'b0;
+        bq_rd_d = bq_rd_q + 3'd1;
+      end else begin
+        b_cnt_d = b_cnt_q + 7'd1;
+        b_err_d = wr_err_o;
       end
-      StWrAw: begin
-        if (m_awready_i) begin
-          aw_addr_d = aw_addr_q + {55'd0, aw_beats, 4'd0};
-          aw_left_d = aw_left_q - {7'd0, aw_beats};
-          w_left_d = aw_beats;
-          b_out_d = b_out_d + 8'd1;
-          wr_state_d = StWrW;
-        end
-      end
-      StWrW: begin
-        if (m_wvalid_o && m_wready_i) begin
-          if (need_in) wr_prev_d = wr_data_i;
-          w_idx_d = w_idx_q + 12'd1;
-          w_left_d = w_left_q - 5'd1;
-          if (w_left_q == 5'd1) wr_state_d = (aw_left_q == 12'd0) ? StWrB : StWrAw;
-        end
-      end
-      StWrB: if (wr_done_o) wr_state_d = StWrIdle;
-      default: wr_state_d = StWrIdle;
-    endcase
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wr_state_q <= StWrIdle;
+      wa_active_q <= 1'b0;
       aw_addr_q <= 64'd0;
       aw_left_q <= 12'd0;
-      w_left_q <= 5'd0;
+      aw_pend_q <= 2'd0;
+      w_addr_q <= 4'd0;
       w_idx_q <= 12'd0;
+      w_total_q <= 12'd0;
       in_beats_q <= 12'd0;
       wr_off_q <= 4'd0;
       wr_end_q <= 17'd0;
-      b_out_q <= 8'd0;
-      wr_err_q <= 1'b0;
       wr_prev_q <= 128'd0;
+      bq_wr_q <= 3'd0;
+      bq_rd_q <= 3'd0;
+      b_cnt_q <= 7'd0;
+      b_err_q <= 1'b0;
+      for (int i = 0; i < int'(WrReqs); i++) bq_bursts_q[i] <= 7'd0;
     end else begin
-      wr_state_q <= wr_state_d;
+      wa_active_q <= wa_active_d;
       aw_addr_q <= aw_addr_d;
       aw_left_q <= aw_left_d;
-      w_left_q <= w_left_d;
+      aw_pend_q <= aw_pend_d;
+      w_addr_q <= w_addr_d;
       w_idx_q <= w_idx_d;
+      w_total_q <= w_total_d;
       in_beats_q <= in_beats_d;
       wr_off_q <= wr_off_d;
       wr_end_q <= wr_end_d;
-      b_out_q <= b_out_d;
-      wr_err_q <= wr_err_d;
       wr_prev_q <= wr_prev_d;
+      bq_wr_q <= bq_wr_d;
+      bq_rd_q <= bq_rd_d;
+      b_cnt_q <= b_cnt_d;
+      b_err_q <= b_err_d;
+      if (wr_accept) bq_bursts_q[bq_wr_q[1:0]] <= req_bursts;
     end
   end
 
@@ -375,5 +406,7 @@ module dma_master #(
   `ASSERT(NoRUnexpected_A, m_rvalid_i |-> rd_active_q)
   `ASSERT(RdReqNonEmpty_A, rd_req_valid_i && rd_req_ready_o |-> rd_req_len_i != 16'd0)
   `ASSERT(WrReqNonEmpty_A, wr_req_valid_i && wr_req_ready_o |-> wr_req_len_i != 16'd0)
+  `ASSERT(NoBUnexpected_A, m_bvalid_i |-> !bq_empty)
+  `ASSERT(AwAheadBound_A, aw_pend_q <= 2'(AwAhead))
 
 endmodule

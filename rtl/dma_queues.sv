@@ -58,7 +58,8 @@ module dma_queues
   logic [11:0] cq_head_q [Queues];
   logic [11:0] cq_tail_q [Queues];
   logic [3:0]  epoch_q   [Queues];
-  logic [1:0]  infl_q    [Queues];  // fetched, not yet released (at most 2: the engine's slots)
+  logic [2:0]  infl_q    [Queues];  // fetched, not yet released (at most 4: the engine's two
+                                    // slots and the back's two records)
   logic [Queues-1:0] en_q, phase_q, stopped_q;
   logic [Queues-1:0] fblock_q;  // a descriptor read failed: no more fetches (STOPPED follows)
   logic [2:0]  rr_q;
@@ -74,7 +75,7 @@ module dma_queues
     logic [11:0] free;
     assign free = (cq_head_q[q] - cq_tail_q[q] - 12'd1) & mask[q];
     assign ready[q] = en_q[q] && !stopped_q[q] && !fblock_q[q] &&
-                      sq_head_q[q] != sq_tail_q[q] && free > {10'd0, infl_q[q]};
+                      sq_head_q[q] != sq_tail_q[q] && free > {9'd0, infl_q[q]};
   end
 
   // Round robin from rr_q.
@@ -148,7 +149,7 @@ module dma_queues
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= 4'd0;
-        infl_q[q] <= 2'd0;
+        infl_q[q] <= 3'd0;
       end
       en_q <= '0;
       phase_q <= '1;
@@ -165,7 +166,7 @@ module dma_queues
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= epoch_q[q] + 4'd1;
-        infl_q[q] <= 2'd0;
+        infl_q[q] <= 3'd0;
       end
       en_q <= '0;
       phase_q <= '1;
@@ -174,8 +175,8 @@ module dma_queues
     end else begin
       // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
       for (int q = 0; q < Queues; q++) begin
-        infl_q[q] <= infl_q[q] + {1'b0, f_live && 32'(f_q_i) == q && fetch_ok_i} -
-                     {1'b0, eng_live_o && 32'(eng_q_i) == q && release_i};
+        infl_q[q] <= infl_q[q] + {2'd0, f_live && 32'(f_q_i) == q && fetch_ok_i} -
+                     {2'd0, eng_live_o && 32'(eng_q_i) == q && release_i};
       end
       if (f_live && 32'(f_q_i) < Queues) begin
         if (fetch_ok_i) sq_head_q[fq] <= (sq_head_q[fq] + 12'd1) & mask[fq];
@@ -212,7 +213,7 @@ module dma_queues
             stopped_q[wqi] <= 1'b0;
             fblock_q[wqi] <= 1'b0;
             epoch_q[wqi] <= epoch_q[wqi] + 4'd1;
-            infl_q[wqi] <= 2'd0;
+            infl_q[wqi] <= 3'd0;
           end
           Q_SQ_TAIL_OFFSET: if (en_q[wqi]) sq_tail_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];
           Q_CQ_HEAD_OFFSET: if (en_q[wqi]) cq_head_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];

@@ -27,9 +27,10 @@ module esp_back
   input  back_t             hand_rec_i,
   input  sa_cfg_t           hand_cfg_i,
   input  sa_state_t         hand_st_i,
-  output logic              b_valid_o,        // a record is held
-  output logic              b_haz_o,          // ... of a packet accounted to b_slot_o
-  output logic [SlotW-1:0]  b_slot_o,
+  output logic              rec_ready_o,      // room for a record (hand_i allowed)
+  input  logic [SlotW-1:0]  f_slot_i,         // the front's SA slot ...
+  output logic              haz_o,            // ... has a packet here not yet done
+  output logic              busy_o,           // a record is held
   // Fetcher reports (a successful fetch ends a queue's drop).
   input  logic [2:0]        f_q_i,
   input  logic              fetch_ok_i,
@@ -103,10 +104,15 @@ module esp_back
     BCplWait
   } bstate_e;
   bstate_e      bstate_q, bstate_d;
-  back_t        b_q, b_d;
+  back_t        b_q, b_d;            // the record being processed
   logic         b_valid_q;
   sa_cfg_t      b_cfg_q;             // the SA's limits, with its state
   sa_state_t    b_st_q, b_st_d;
+  back_t        n_q;                 // the next record, handed on while b_q is processed
+  logic         n_valid_q;
+  sa_cfg_t      n_cfg_q;
+  sa_state_t    n_st_q;
+  logic         b_load;              // n_q moves to b_q this clock
   logic         b_done;              // the back finishes its record this clock
   logic         b_drop_q, b_drop_d;  // fetched behind a reset or a completion error: no effect
   logic         b_ev_soft_q, b_ev_soft_d, b_ev_hard_q, b_ev_hard_d;
@@ -122,9 +128,15 @@ module esp_back
   logic         b_flushed;
   assign b_flushed = !eng_live_i || (flush_q[b_q.q] && flush_epoch_q[b_q.q] == b_q.epoch);
 
-  assign b_valid_o = b_valid_q;
-  assign b_haz_o = b_valid_q && b_q.kind == KPacket && b_q.acct;
-  assign b_slot_o = b_q.slot[SlotW-1:0];
+  // The front must not read an SA while a packet accounted to it is here (its state is
+  // written by BAcct, and the record stays until its completion is written).
+  assign rec_ready_o = !n_valid_q;
+  assign haz_o = (b_valid_q && b_q.kind == KPacket && b_q.acct &&
+                  b_q.slot[SlotW-1:0] == f_slot_i) ||
+                 (n_valid_q && n_q.kind == KPacket && n_q.acct &&
+                  n_q.slot[SlotW-1:0] == f_slot_i);
+  assign busy_o = b_valid_q || n_valid_q;
+  assign b_load = n_valid_q && (!b_valid_q || b_done);
   logic unused_b_cfg;
   assign unused_b_cfg = ^{b_cfg_q.dir_in, b_cfg_q.aes256, b_cfg_q.tunnel, b_cfg_q.natt,
                           b_cfg_q.esn, b_cfg_q.icv, b_cfg_q.spi, b_cfg_q.salt, b_cfg_q.tun_src,
@@ -265,7 +277,14 @@ module esp_back
           b_ev_soft_d = acct_soft;
           b_ev_hard_d = acct_hard;
         end
-        bstate_d = BEvSeq;
+        if (b_q.ev_seq || (b_q.acct && (acct_soft || acct_hard))) begin
+          bstate_d = BEvSeq;
+        end else begin
+          // No event: straight to the output (BOut's request made here).
+          write_out_d = b_status_q == StatusOk && b_out_len_q != 16'd0;
+          wr_req_valid_o = write_out_d;
+          bstate_d = (write_out_d && !wr_req_ready_i) ? BOut : BOutWait;
+        end
       end
       BEvSeq: begin
         if (b_q.ev_seq) begin
@@ -304,8 +323,8 @@ module esp_back
           write_out_d = 1'b0;
           dma_err_d = wr_err_i;
         end
-        if (!write_out_q && out_left_q == 10'd0) begin
-          if (dma_err_q) begin
+        if ((!write_out_q || wr_done_i) && out_left_q == 10'd0) begin
+          if (dma_err_d) begin
             b_status_d = StatusDmaError;
             b_out_len_d = 16'd0;
           end
@@ -354,8 +373,8 @@ module esp_back
   // The record: loaded from the front, freed when done; decap bytes from the lane's result.
   always_comb begin
     b_d = b_q;
-    if (hand_i) begin
-      b_d = hand_rec_i;
+    if (b_load) begin
+      b_d = n_q;
     end else if (bstate_q == BRes && res_valid_i && b_q.decap) begin
       b_d.bytes = {50'd0, res_i.inner_len};  // decap bytes as device_model.cc counts them
     end
@@ -380,7 +399,7 @@ module esp_back
   assign rp_cmt_valid_o = bstate_q == BCmt;
   assign rp_cmt_slot_o = b_q.slot[SlotW-1:0];
   assign rp_cmt_seq_o = b_q.seq;
-  assign idle_o = bstate_q == BIdle && !b_valid_q;
+  assign idle_o = bstate_q == BIdle && !b_valid_q && !n_valid_q;
   assign lane_busy_o = bstate_q == BRes;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -390,6 +409,10 @@ module esp_back
       b_valid_q <= 1'b0;
       b_cfg_q <= '0;
       b_st_q <= sa_state_empty();
+      n_q <= '0;
+      n_valid_q <= 1'b0;
+      n_cfg_q <= '0;
+      n_st_q <= sa_state_empty();
       b_drop_q <= 1'b0;
       b_status_q <= 4'd0;
       b_out_len_q <= 16'd0;
@@ -405,9 +428,19 @@ module esp_back
       bstate_q <= bstate_d;
       b_q <= b_d;
       if (hand_i) begin
+        n_q <= hand_rec_i;
+        n_cfg_q <= hand_cfg_i;
+        n_st_q <= hand_st_i;
+      end
+      if (hand_i) begin
+        n_valid_q <= 1'b1;
+      end else if (b_load) begin
+        n_valid_q <= 1'b0;
+      end
+      if (b_load) begin
         b_valid_q <= 1'b1;
-        b_cfg_q <= hand_cfg_i;
-        b_st_q <= hand_st_i;
+        b_cfg_q <= n_cfg_q;
+        b_st_q <= n_st_q;
       end else begin
         if (b_done) b_valid_q <= 1'b0;
         b_st_q <= b_st_d;
@@ -432,7 +465,8 @@ module esp_back
   end
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
-  `ASSERT(HandOnlyWhenFree_A, hand_i |-> !b_valid_q)
+  `ASSERT(HandOnlyWhenFree_A, hand_i |-> !n_valid_q)
+  `ASSERT(DoneOnlyHeld_A, b_done |-> b_valid_q)
   `ASSERT(OutOnlyWhenExpected_A, out_valid_i && out_ready_o |-> out_left_q != 10'd0)
   `ASSERT(OutLastAgrees_A, out_valid_i && out_ready_o |-> out_last_i == (out_left_q == 10'd1))
 

@@ -131,8 +131,8 @@ module esp_engine
   esp_engine_pkg::back_t hand_rec;
   sa_cfg_t         hand_cfg;
   sa_state_t       hand_st;
-  logic            b_valid, b_haz;
-  logic [SlotW-1:0] b_slot;
+  logic            rec_ready, haz, b_busy;
+  logic [SlotW-1:0] fr_slot;
   logic            fr_busy, b_idle, b_lane_busy;
 
   esp_fetch #(
@@ -208,9 +208,9 @@ module esp_engine
     .job_o,
     .feed_busy_i     (feed_busy),
     .feed_start_o    (feed_start),
-    .b_valid_i       (b_valid),
-    .b_haz_i         (b_haz),
-    .b_slot_i        (b_slot),
+    .rec_ready_i     (rec_ready),
+    .slot_o          (fr_slot),
+    .haz_i           (haz),
     .hand_o          (hand),
     .hand_rec_o      (hand_rec),
     .hand_cfg_o      (hand_cfg),
@@ -227,9 +227,10 @@ module esp_engine
     .hand_rec_i      (hand_rec),
     .hand_cfg_i      (hand_cfg),
     .hand_st_i       (hand_st),
-    .b_valid_o       (b_valid),
-    .b_haz_o         (b_haz),
-    .b_slot_o        (b_slot),
+    .rec_ready_o     (rec_ready),
+    .f_slot_i        (fr_slot),
+    .haz_o           (haz),
+    .busy_o          (b_busy),
     .f_q_i           (f_q_o),
     .fetch_ok_i      (fetch_ok_o),
     .eng_q_o,
@@ -280,7 +281,7 @@ module esp_engine
   );
 
   assign idle_o = !fr_busy && b_idle && f_idle;
-  assign busy_o = fr_busy || b_valid || f_busy;
+  assign busy_o = fr_busy || b_busy || f_busy;
   assign lane_busy_o = b_lane_busy || feed_busy;
 
 endmodule

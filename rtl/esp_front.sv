@@ -3,8 +3,8 @@
 // esp_lane_pkg.sv in hw/model/esp.cc's order), takes the SA's sequence number (encap) or
 // pre-checks the replay window (decap), dispatches the job to a lane and starts the feeder,
 // then hands one record (esp_engine_pkg::back_t, with the SA's cfg and state) to the back.
-// It never writes SA state: when the back holds an unaccounted packet of the same SA
-// (b_haz_i, b_slot_i) it waits for it and reads the SA again.
+// It never writes SA state: when the back holds a packet of the same SA not yet done (haz_i
+// for slot_o) it waits for it to leave and reads the SA again.
 //
 // Order of checks (hw/model/device_model.cc ExecuteEncap, ExecuteDecap):
 //   encap: slot invalid / inbound / hard limit hit -> SA_EXPIRED; inner IPv4 -> MALFORMED;
@@ -56,10 +56,10 @@ module esp_front
   output lane_job_t         job_o,
   input  logic              feed_busy_i,
   output logic              feed_start_o,
-  // The back: its record (hazard) and the hand-over.
-  input  logic              b_valid_i,
-  input  logic              b_haz_i,          // the back holds a packet accounted to b_slot_i
-  input  logic [SlotW-1:0]  b_slot_i,
+  // The back: room for a record, the hazard on slot_o, the hand-over.
+  input  logic              rec_ready_i,
+  output logic [SlotW-1:0]  slot_o,           // the SA slot the front reads
+  input  logic              haz_i,            // the back holds a packet accounted to slot_o
   output logic              hand_o,           // record to the back, slot to the fetcher
   output back_t             hand_rec_o,
   output sa_cfg_t           hand_cfg_o,
@@ -219,8 +219,9 @@ module esp_front
   logic unused_cfg;
   assign unused_cfg = ^{cfg_q.window, cfg_q.dir_in};
 
-  logic hazard;  // the back holds an unaccounted packet of slot_q
-  assign hazard = b_haz_i && b_slot_i == slot_q;
+  logic hazard;  // the back holds a packet of slot_q not yet done
+  assign hazard = haz_i;
+  assign slot_o = slot_q;
 
   // ----------------------------------------------------------------------- the record
   always_comb begin
@@ -302,7 +303,7 @@ module esp_front
       end
       StHazard: begin
         // Wait for the back to write the SA's state, then read it again.
-        if (!b_valid_i) begin
+        if (!hazard) begin
           sa_rd_o = 1'b1;
           state_d = d_encap ? StSaWait : StWay1Wait;
         end
@@ -418,7 +419,7 @@ module esp_front
         end
       end
       StHand: begin
-        if (!b_valid_i) begin
+        if (rec_ready_i) begin
           hand_o = 1'b1;  // the front is done with the slot (the feeder may still read it)
           state_d = StIdle;
         end
