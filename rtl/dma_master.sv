@@ -8,8 +8,8 @@
 //          (the byte at addr) in rd_data_o[127:120]; bytes past len in the last beat are
 //          whatever the bus returned. rd_last_o marks the final beat; rd_err_o (valid with
 //          rd_last_o) is 1 if any R beat of the request had RRESP != OKAY. No back-pressure:
-//          the consumer takes a beat every clock rd_valid_o is high. A new read is taken only
-//          when the previous one is done.
+//          the consumer takes a beat every clock rd_valid_o is high. Up to 4 requests are
+//          taken before their data (their beats follow each other in request order).
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
 //          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is
@@ -90,9 +90,17 @@ module dma_master #(
   endfunction
 
   // ------------------------------------------------------------------------------------ read
-  logic        rd_active_q, rd_active_d;
+  // Requests wait in a FIFO (RdReqs deep): the AR side walks them issuing bursts (up to
+  // RdOutstanding in flight), the R side realigns the beats of the oldest one; the next
+  // request's R beats may follow the previous one's directly (responses are in order).
+  localparam int unsigned RdReqs = 4;
+
+  logic [63:0] rq_addr_q [RdReqs];
+  logic [15:0] rq_len_q  [RdReqs];
+  logic [2:0]  rq_wr_q, rq_ar_q, rq_rd_q, rq_wr_d, rq_ar_d, rq_rd_d;
   logic [63:0] ar_addr_q, ar_addr_d;      // next burst's aligned address
-  logic [11:0] ar_left_q, ar_left_d;      // aligned beats not yet requested
+  logic [11:0] ar_left_q, ar_left_d;      // aligned beats not yet requested (of rq_ar_q - 1)
+  logic        rd_active_q, rd_active_d;  // the R side has a request (rq_rd_q)
   logic [11:0] r_left_q, r_left_d;        // aligned beats not yet received
   logic [11:0] out_left_q, out_left_d;    // output beats not yet given
   logic [3:0]  rd_off_q, rd_off_d;
@@ -103,25 +111,28 @@ module dma_master #(
   logic [11:0] ar_total_q, ar_total_d;    // aligned beats of the request (spots its first R)
 
   logic [4:0]  ar_beats;
-  logic        ar_fire, r_fire;
+  logic        ar_fire, r_fire, rd_accept, rd_finish;
   logic [127:0] r_cur;
   logic [127:0] rd_comb;
 
+  function automatic logic [11:0] span_of(logic [3:0] a, logic [15:0] n);
+    return 12'(({13'd0, a[3:0]} + {1'b0, n} + 17'd15) >> 4);
+  endfunction
+
   assign ar_beats = burst_beats(ar_addr_q[7:4], ar_left_q);
-  assign m_arvalid_o = rd_active_q && ar_left_q != 12'd0 &&
-                       rd_out_q != OutW'(RdOutstanding);
+  assign m_arvalid_o = ar_left_q != 12'd0 && rd_out_q != OutW'(RdOutstanding);
   assign m_araddr_o = ar_addr_q;
   assign m_arlen_o = {3'd0, ar_beats - 5'd1};
   assign ar_fire = m_arvalid_o && m_arready_i;
-  assign m_rready_o = 1'b1;
-  assign r_fire = m_rvalid_i;
+  // R is held for one clock while the last output of a request comes from rd_prev_q alone.
+  assign m_rready_o = !rd_flush_q;
+  assign r_fire = m_rvalid_i && m_rready_o;
   assign r_cur = swap16(m_rdata_i);
-  assign rd_req_ready_o = !rd_active_q;
-  assign rd_busy_o = rd_active_q;
+  assign rd_req_ready_o = (rq_wr_q - rq_rd_q) != 3'(RdReqs);
+  assign rd_accept = rd_req_valid_i && rd_req_ready_o;
+  assign rd_busy_o = rd_active_q || rq_wr_q != rq_rd_q;
 
-  logic [11:0] rd_span;  // aligned beats of a new request
   logic        r_err, r_first;
-  assign rd_span = 12'(({13'd0, rd_req_addr_i[3:0]} + {1'b0, rd_req_len_i} + 17'd15) >> 4);
   assign r_err = rd_err_q || m_rresp_i != 2'b00;
   assign r_first = r_left_q == ar_total_q;
 
@@ -159,9 +170,13 @@ module dma_master #(
   end
 
   always_comb begin
-    rd_active_d = rd_active_q;
+    logic [2:0] nxt;
+    rq_wr_d = rq_wr_q + {2'd0, rd_accept};
+    rq_ar_d = rq_ar_q;
+    rq_rd_d = rq_rd_q;
     ar_addr_d = ar_addr_q;
     ar_left_d = ar_left_q;
+    rd_active_d = rd_active_q;
     r_left_d = r_left_q;
     out_left_d = out_left_q;
     rd_off_d = rd_off_q;
@@ -170,24 +185,20 @@ module dma_master #(
     rd_prev_d = rd_prev_q;
     rd_flush_d = rd_flush_q;
     ar_total_d = ar_total_q;
-    if (rd_req_valid_i && rd_req_ready_o) begin
-      rd_active_d = 1'b1;
-      ar_addr_d = {rd_req_addr_i[63:4], 4'd0};
-      ar_left_d = rd_span;
-      r_left_d = rd_span;
-      out_left_d = 12'((({1'b0, rd_req_len_i}) + 17'd15) >> 4);
-      rd_off_d = rd_req_addr_i[3:0];
-      rd_err_d = 1'b0;
-      rd_flush_d = 1'b0;
-      ar_total_d = rd_span;
-    end
+    rd_finish = 1'b0;
+    // AR side: bursts of the request at rq_ar_q - 1; the next one once they are all out.
     if (ar_fire) begin
       ar_addr_d = ar_addr_q + {55'd0, ar_beats, 4'd0};
       ar_left_d = ar_left_q - {7'd0, ar_beats};
+    end else if (ar_left_q == 12'd0 && rq_ar_q != rq_wr_q) begin
+      ar_addr_d = {rq_addr_q[rq_ar_q[1:0]][63:4], 4'd0};
+      ar_left_d = span_of(rq_addr_q[rq_ar_q[1:0]][3:0], rq_len_q[rq_ar_q[1:0]]);
+      rq_ar_d = rq_ar_q + 3'd1;
     end
+    // R side.
     if (rd_flush_q) begin
       rd_flush_d = 1'b0;
-      rd_active_d = 1'b0;
+      rd_finish = 1'b1;
     end else if (r_fire && rd_active_q) begin
       rd_err_d = r_err;
       rd_prev_d = r_cur;
@@ -196,11 +207,27 @@ module dma_master #(
       if (r_left_q == 12'd1) begin
         // Last aligned beat: done, or one more output from it alone.
         if (rd_last_o) begin
-          rd_active_d = 1'b0;
+          rd_finish = 1'b1;
         end else begin
           rd_flush_d = 1'b1;
         end
       end
+    end
+    if (rd_finish) begin
+      rd_active_d = 1'b0;
+      rq_rd_d = rq_rd_q + 3'd1;
+    end
+    // Load the oldest request into the R side (at once when the previous one finishes: its
+    // beats may come in the next clock).
+    nxt = rq_rd_d;
+    if (!rd_active_d && nxt != rq_wr_q) begin
+      rd_active_d = 1'b1;
+      r_left_d = span_of(rq_addr_q[nxt[1:0]][3:0], rq_len_q[nxt[1:0]]);
+      ar_total_d = r_left_d;
+      out_left_d = 12'((({1'b0, rq_len_q[nxt[1:0]]}) + 17'd15) >> 4);
+      rd_off_d = rq_addr_q[nxt[1:0]][3:0];
+      rd_err_d = 1'b0;
+      rd_flush_d = 1'b0;
     end
     if (ar_fire && !(r_fire && m_rlast_i)) begin
       rd_out_d = rd_out_q + OutW'(1);
@@ -211,9 +238,16 @@ module dma_master #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      rd_active_q <= 1'b0;
+      rq_wr_q <= 3'd0;
+      rq_ar_q <= 3'd0;
+      rq_rd_q <= 3'd0;
+      for (int i = 0; i < int'(RdReqs); i++) begin
+        rq_addr_q[i] <= 64'd0;
+        rq_len_q[i] <= 16'd0;
+      end
       ar_addr_q <= 64'd0;
       ar_left_q <= 12'd0;
+      rd_active_q <= 1'b0;
       r_left_q <= 12'd0;
       out_left_q <= 12'd0;
       rd_off_q <= 4'd0;
@@ -223,9 +257,16 @@ module dma_master #(
       rd_flush_q <= 1'b0;
       ar_total_q <= 12'd0;
     end else begin
-      rd_active_q <= rd_active_d;
+      rq_wr_q <= rq_wr_d;
+      rq_ar_q <= rq_ar_d;
+      rq_rd_q <= rq_rd_d;
+      if (rd_accept) begin
+        rq_addr_q[rq_wr_q[1:0]] <= rd_req_addr_i;
+        rq_len_q[rq_wr_q[1:0]] <= rd_req_len_i;
+      end
       ar_addr_q <= ar_addr_d;
       ar_left_q <= ar_left_d;
+      rd_active_q <= rd_active_d;
       r_left_q <= r_left_d;
       out_left_q <= out_left_d;
       rd_off_q <= rd_off_d;
@@ -403,7 +444,7 @@ module dma_master #(
   end
 
   `ASSERT_INIT(RdOutstandingLegal_A, RdOutstanding >= 1 && RdOutstanding <= 64)
-  `ASSERT(NoRUnexpected_A, m_rvalid_i |-> rd_active_q)
+  `ASSERT(NoRUnexpected_A, r_fire |-> rd_active_q)
   `ASSERT(RdReqNonEmpty_A, rd_req_valid_i && rd_req_ready_o |-> rd_req_len_i != 16'd0)
   `ASSERT(WrReqNonEmpty_A, wr_req_valid_i && wr_req_ready_o |-> wr_req_len_i != 16'd0)
   `ASSERT(NoBUnexpected_A, m_bvalid_i |-> !bq_empty)

@@ -2,9 +2,10 @@
 // rtl/doc/esp_engine.md). Two slots, each with a descriptor, a packet buffer and a header
 // register (the packet's first HdrBeats beats, for the front's classifier). The fetcher takes
 // the queue dma_queues offers, reads the 32-byte descriptor, checks it (BAD_DESCRIPTOR, then
-// MALFORMED for oversize; Execute in hw/model/device_model.cc) and reads the packet into the
-// free slot (a bus error -> DMA_ERROR); a failed descriptor read stops the queue at once and
-// marks the slot PreFetchErr. The front takes the slots in fetch order (s_*_o, hand_i); the
+// MALFORMED for oversize; Execute in hw/model/device_model.cc) and requests the packet into
+// the slot (a bus error -> DMA_ERROR); a failed descriptor read stops the queue at once and
+// marks the slot PreFetchErr. While a packet's data is on its way the next descriptor is
+// already requested for the other slot (the DMA master returns them in request order). The front takes the slots in fetch order (s_*_o, hand_i); the
 // feeder sends a job's input beats from the front's slot to the lane (feed_start_i), and the
 // slot is refilled once it was handed on and its last beat was sent.
 //
@@ -77,6 +78,10 @@ module esp_fetch
   logic [1:0]      svalid_q;  // filled, not yet handed on by the front
   logic [1:0]      sfeed_q;   // the feeder reads the slot's packet buffer
   logic            f_slot_q, p_slot_q;
+  // The packet read in flight (its beats come before those of a later descriptor read).
+  logic            pk_pend_q, pk_slot_q;
+  logic [9:0]      pk_beat_q;
+  logic            pk_beat, pk_fill;
 
   assign s_valid_o = svalid_q[p_slot_q];
   assign s_pre_o = spre_q[p_slot_q];
@@ -138,11 +143,11 @@ module esp_fetch
   typedef enum logic [1:0] {
     FIdle,
     FDesc,
-    FCheck,
-    FPkt
+    FCheck
   } fstate_e;
   fstate_e      f_state_q, f_state_d;
   logic [9:0]   f_beat_q, f_beat_d;
+  logic         d_beat;          // a beat of the descriptor read
   logic [2:0]   f_q_q, f_q_d;
   logic [3:0]   f_epoch_q, f_epoch_d;
   logic [255:0] f_desc;          // the fetcher's slot
@@ -154,6 +159,9 @@ module esp_fetch
   assign f_dst = desc_status(f_desc, Slots);
   assign f_q_o = f_q_q;
   assign f_epoch_o = f_epoch_q;
+  assign pk_beat = rd_valid_i && pk_pend_q;
+  assign pk_fill = pk_beat && rd_last_i;
+  assign d_beat = rd_valid_i && !pk_pend_q && f_state_q == FDesc;
 
   always_comb begin
     f_state_d = f_state_q;
@@ -170,7 +178,8 @@ module esp_fetch
     rd_req_len_o = 16'd32;
     unique case (f_state_q)
       FIdle: begin
-        if (pick_valid_i && enable_i && !svalid_q[f_slot_q] && !sfeed_q[f_slot_q]) begin
+        if (pick_valid_i && enable_i && !svalid_q[f_slot_q] && !sfeed_q[f_slot_q] &&
+            !(pk_pend_q && pk_slot_q == f_slot_q)) begin
           rd_req_valid_o = 1'b1;
           if (rd_req_ready_i) begin
             f_q_d = pick_q_i;
@@ -181,7 +190,7 @@ module esp_fetch
         end
       end
       FDesc: begin
-        if (rd_valid_i) begin
+        if (d_beat) begin
           f_beat_d = f_beat_q + 10'd1;
           if (rd_last_i) begin
             if (rd_err_i) begin
@@ -204,39 +213,26 @@ module esp_fetch
           f_pre = PreStatus;
           f_pre_st = f_dst;
           f_state_d = FIdle;
-        end else begin
+        end else if (!pk_pend_q) begin
+          // The packet read; its beats are taken beside this FSM (pk_*), which goes on.
           rd_req_valid_o = 1'b1;
           for (int i = 0; i < 8; i++) rd_req_addr_o[8 * i +: 8] = desc_byte(f_desc, 8 + i);
           rd_req_len_o = {desc_byte(f_desc, 25), desc_byte(f_desc, 24)};
-          if (rd_req_ready_i) begin
-            f_beat_d = 10'd0;
-            f_state_d = FPkt;
-          end
-        end
-      end
-      FPkt: begin
-        if (rd_valid_i) begin
-          f_beat_d = f_beat_q + 10'd1;
-          if (rd_last_i) begin
-            f_fill = 1'b1;
-            f_pre = rd_err_i ? PreStatus : PreOk;
-            f_pre_st = rd_err_i ? StatusDmaError : StatusOk;
-            f_state_d = FIdle;
-          end
+          if (rd_req_ready_i) f_state_d = FIdle;
         end
       end
       default: f_state_d = FIdle;
     endcase
   end
 
-  assign idle_o = f_state_q == FIdle && svalid_q == 2'b00 && sfeed_q == 2'b00 &&
+  assign idle_o = f_state_q == FIdle && !pk_pend_q && svalid_q == 2'b00 && sfeed_q == 2'b00 &&
                   feed_left_q == 10'd0;
-  assign busy_o = f_state_q != FIdle;
+  assign busy_o = f_state_q != FIdle || pk_pend_q;
 
   // Packet buffers: written from the DMA read stream.
   always_ff @(posedge clk_i) begin
-    if (f_state_q == FPkt && rd_valid_i) begin
-      pbuf_q[(f_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, f_beat_q}] <= rd_data_i;
+    if (pk_beat) begin
+      pbuf_q[(pk_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, pk_beat_q}] <= rd_data_i;
     end
   end
 
@@ -248,6 +244,9 @@ module esp_fetch
       f_epoch_q <= 4'd0;
       f_slot_q <= 1'b0;
       p_slot_q <= 1'b0;
+      pk_pend_q <= 1'b0;
+      pk_slot_q <= 1'b0;
+      pk_beat_q <= 10'd0;
       svalid_q <= 2'b00;
       sfeed_q <= 2'b00;
       feed_slot_q <= 1'b0;
@@ -274,18 +273,33 @@ module esp_fetch
         sq_q[f_slot_q] <= f_q_d;
         sepoch_q[f_slot_q] <= f_epoch_d;
       end
-      if (f_state_q == FDesc && rd_valid_i) begin
+      if (d_beat) begin
         sdesc_q[f_slot_q] <= f_beat_q[0] ? {sdesc_q[f_slot_q][255:128], rd_data_i}
                                          : {rd_data_i, sdesc_q[f_slot_q][127:0]};
       end
-      if (f_state_q == FPkt && rd_valid_i && 32'(f_beat_q) < HdrBeats) begin
-        shdr_q[f_slot_q][HdrW-1 - 128 * 32'(f_beat_q) -: 128] <= rd_data_i;
+      if (pk_beat && 32'(pk_beat_q) < HdrBeats) begin
+        shdr_q[pk_slot_q][HdrW-1 - 128 * 32'(pk_beat_q) -: 128] <= rd_data_i;
       end
+      // The slot's outcome is known: without a packet read (fill now) or with one (filled
+      // when its last beat is in); either way the next descriptor goes to the other slot.
       if (f_fill) begin
         spre_q[f_slot_q] <= f_pre;
         spre_st_q[f_slot_q] <= f_pre_st;
         svalid_q[f_slot_q] <= 1'b1;
         f_slot_q <= !f_slot_q;
+      end
+      if (f_state_q == FCheck && rd_req_valid_o && rd_req_ready_i) begin
+        pk_pend_q <= 1'b1;
+        pk_slot_q <= f_slot_q;
+        pk_beat_q <= 10'd0;
+        f_slot_q <= !f_slot_q;
+      end
+      if (pk_beat) pk_beat_q <= pk_beat_q + 10'd1;
+      if (pk_fill) begin
+        pk_pend_q <= 1'b0;
+        spre_q[pk_slot_q] <= rd_err_i ? PreStatus : PreOk;
+        spre_st_q[pk_slot_q] <= rd_err_i ? StatusDmaError : StatusOk;
+        svalid_q[pk_slot_q] <= 1'b1;
       end
       // A slot is refilled once the front has handed its packet on and the feeder has sent
       // its last beat.
@@ -303,5 +317,6 @@ module esp_fetch
 
   `ASSERT(HandOnlyFilled_A, hand_i |-> svalid_q[p_slot_q])
   `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0)
+  `ASSERT(OneFillPerSlot_A, f_fill && pk_fill |-> f_slot_q != pk_slot_q)
 
 endmodule
