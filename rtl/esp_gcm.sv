@@ -18,17 +18,17 @@
 // is a single beat with in_keep_i = 0. The header (in_key_id_i, in_iv_i, in_aad_len_i,
 // in_pt_len_i, in_decrypt_i) is taken on the first beat of each message; in_tag_i (the tag
 // to check, decryption) and in_tag_len_i (how many of its leading bytes to check) on the last.
-// in_last_i and in_keep_i must agree with the lengths
-// (checked by assertions); the lengths alone steer the core.
+// in_last_i and in_keep_i must agree with the lengths (checked by assertions); the lengths
+// alone steer the core.
 //
 // Out on the out_* stream: one beat per payload beat (ciphertext or plaintext), in order,
 // out_keep_o as on input; the last beat of each message carries out_last_o, out_tag_o (the
 // computed tag when encrypting, all 16 bytes, zero when decrypting) and out_tag_ok_o
 // (decryption: 1 iff the first in_tag_len_i bytes of the tag matched, compared in one clock over
 // all 128 bits with the bytes past the length masked, so the time never depends on the data or
-// the length; encryption: 1). A message without
-// payload gives one beat with out_keep_o = 0 and out_last_o = 1. When decrypting, plaintext
-// beats leave before the verdict; the consumer must hold them until out_last_o.
+// the length; encryption: 1). A message without payload gives one beat with out_keep_o = 0 and
+// out_last_o = 1. When decrypting, plaintext beats leave before the verdict; the consumer must
+// hold them until out_last_o.
 //
 // Throughput: one beat per clock in and out, across message and key boundaries. The only
 // lost clock: a message with AAD of 0 bytes and a payload needs the AES slot for
