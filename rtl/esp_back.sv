@@ -186,6 +186,8 @@ module esp_back
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
 
+  logic take_res, take_drop;  // the lane's result is taken this clock (BRes, or BIdle)
+  logic cpl_req;              // the completion is requested this clock (BCpl, or BOutWait)
   always_comb begin
     bstate_d = bstate_q;
     b_drop_d = b_drop_q;
@@ -199,6 +201,9 @@ module esp_back
     out_left_d = out_left_q;
     dma_err_d = dma_err_q;
     b_done = 1'b0;
+    take_res = 1'b0;
+    take_drop = 1'b0;
+    cpl_req = 1'b0;
     wr_req_valid_o = 1'b0;
     wr_req_addr_o = b_q.out_addr;
     wr_req_len_o = {2'd0, res_q.out_len};
@@ -232,6 +237,8 @@ module esp_back
             b_done = 1'b1;  // never counted in flight: no release
           end else if (b_q.lane) begin
             bstate_d = BRes;
+            take_res = res_valid_i;  // the result is there: BRes's work now
+            take_drop = b_flushed;
           end else if (b_flushed) begin
             release_o = 1'b1;  // as if never fetched
             b_done = 1'b1;
@@ -241,21 +248,8 @@ module esp_back
         end
       end
       BRes: begin
-        if (res_valid_i) begin
-          res_d = res_i;
-          b_status_d = res_i.status;
-          if (res_i.status == StatusOk) b_out_len_d = {2'd0, res_i.out_len};
-          out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
-          if (b_drop_q) begin
-            write_out_d = 1'b0;
-            bstate_d = BOutWait;  // drain the lane's output, then nothing
-          end else if (b_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
-                       res_i.status != StatusNoSpace) begin
-            bstate_d = BCmt;
-          end else begin
-            bstate_d = BAcct;
-          end
-        end
+        take_res = res_valid_i;
+        take_drop = b_drop_q;
       end
       BCmt: if (rp_cmt_ready_i) bstate_d = BCmtWait;  // rp_cmt_valid_o is high
       BCmtWait: begin
@@ -334,22 +328,11 @@ module esp_back
             bstate_d = BIdle;
           end else begin
             bstate_d = BCpl;
+            cpl_req = 1'b1;  // BCpl's work in this clock already
           end
         end
       end
-      BCpl: begin
-        if (!eng_live_i) begin
-          release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
-          b_done = 1'b1;
-          bstate_d = BIdle;
-        end else begin
-          wr_req_valid_o = 1'b1;
-          wr_req_addr_o = cpl_addr_i;
-          wr_req_len_o = 16'd16;
-          if (wr_req_ready_i) bstate_d = BCplWait;
-          stat_valid_o = wr_req_ready_i;
-        end
-      end
+      BCpl: cpl_req = 1'b1;
       BCplWait: begin
         if (wr_done_i) begin
           if (wr_err_i) begin
@@ -368,6 +351,36 @@ module esp_back
       end
       default: bstate_d = BIdle;
     endcase
+    if (cpl_req) begin
+      // The completion write (status final: b_status_d).
+      if (!eng_live_i) begin
+        release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
+        b_done = 1'b1;
+        bstate_d = BIdle;
+      end else begin
+        wr_req_valid_o = 1'b1;
+        wr_req_addr_o = cpl_addr_i;
+        wr_req_len_o = 16'd16;
+        if (wr_req_ready_i) bstate_d = BCplWait;
+        stat_valid_o = wr_req_ready_i;
+      end
+    end
+    if (take_res) begin
+      // Status, output length; on to the replay commit, the accounting or (dropped) the drain.
+      res_d = res_i;
+      b_status_d = res_i.status;
+      if (res_i.status == StatusOk) b_out_len_d = {2'd0, res_i.out_len};
+      out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+      if (take_drop) begin
+        write_out_d = 1'b0;
+        bstate_d = BOutWait;  // drain the lane's output, then nothing
+      end else if (b_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
+                   res_i.status != StatusNoSpace) begin
+        bstate_d = BCmt;
+      end else begin
+        bstate_d = BAcct;
+      end
+    end
   end
 
   // The record: loaded from the front, freed when done; decap bytes from the lane's result.
@@ -375,14 +388,15 @@ module esp_back
     b_d = b_q;
     if (b_load) begin
       b_d = n_q;
-    end else if (bstate_q == BRes && res_valid_i && b_q.decap) begin
+    end else if (res_valid_i && res_ready_o && b_q.decap) begin
       b_d.bytes = {50'd0, res_i.inner_len};  // decap bytes as device_model.cc counts them
     end
   end
 
   // Lane output: to the DMA write (OK packets) or drained; the completion beat after it.
   // Kept out of the FSM's block: it must not depend on its inputs from the lane.
-  assign res_ready_o = bstate_q == BRes;
+  assign res_ready_o = bstate_q == BRes ||
+                       (bstate_q == BIdle && b_valid_q && b_q.kind == KPacket && b_q.lane);
   assign out_ready_o = bstate_q == BOutWait && out_left_q != 10'd0 &&
                        (!write_out_q || wr_data_ready_i);
   assign wr_data_valid_o = (bstate_q == BOutWait && write_out_q && out_valid_i &&
@@ -393,9 +407,9 @@ module esp_back
   assign eng_epoch_o = b_q.epoch;
   assign cpl_q_o = b_q.q;
   assign cpl_force_o = b_q.irq;
-  assign stat_status_o = b_status_q;
-  assign stat_encap_ok_o = b_status_q == StatusOk && b_q.encap_op;
-  assign stat_decap_ok_o = b_status_q == StatusOk && !b_q.encap_op;
+  assign stat_status_o = b_status_d;  // with stat_valid_o: the final status
+  assign stat_encap_ok_o = b_status_d == StatusOk && b_q.encap_op;
+  assign stat_decap_ok_o = b_status_d == StatusOk && !b_q.encap_op;
   assign rp_cmt_valid_o = bstate_q == BCmt;
   assign rp_cmt_slot_o = b_q.slot[SlotW-1:0];
   assign rp_cmt_seq_o = b_q.seq;

@@ -21,7 +21,7 @@ module ipsec_top
   parameter int unsigned Queues        = 4,
   parameter int unsigned Slots         = 1024,
   parameter int unsigned MaxWindow     = 4096,
-  parameter int unsigned RdOutstanding = 4,
+  parameter int unsigned RdOutstanding = 16,
   localparam int unsigned SlotW        = $clog2(Slots)
 ) (
   input  logic              clk_i,
@@ -412,7 +412,8 @@ module ipsec_top
   // ----------------------------------------------------------------------------------- lanes
   // Jobs go to the lanes in turn. The input beats go to the lane of the last job (the feeder
   // serves one job at a time); results and output are taken in job order: a small FIFO of lane
-  // numbers (the engine has at most 2 jobs between dispatch and the end of their output).
+  // numbers (the engine has at most 3 jobs between dispatch and the end of their output: the
+  // back's two records and the front's dispatched packet).
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
   logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane;
   logic [LaneW-1:0] lfifo_q [4];
