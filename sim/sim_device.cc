@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
-#include "Vipsec_top.h"
-#include "sim/harness/tb.h"
+#include "sim/sim_top.h"
 
 namespace ipsec::sim {
 namespace {
@@ -20,6 +20,20 @@ uint32_t EnvU32(const char* name, uint32_t def) {
   return static_cast<uint32_t>(std::strtoul(v, nullptr, 0));
 }
 
+std::unique_ptr<SimTop> MakeTop(uint32_t lanes) {
+  const auto tops = SimTops();
+  if (lanes == 0) return tops.front().make();
+  for (const SimTopEntry& e : tops) {
+    if (e.lanes == lanes) return e.make();
+  }
+  std::string built;
+  for (const SimTopEntry& e : tops) built += (built.empty() ? "" : ", ") + std::to_string(e.lanes);
+  throw std::invalid_argument("no Verilated ipsec_top with " + std::to_string(lanes) +
+                              " lane(s) in this build (built: " + built +
+                              "; configure with -DIPSEC_EXTRA_LANES=" + std::to_string(lanes) +
+                              ")");
+}
+
 }  // namespace
 
 SimConfig SimConfig::FromEnv() {
@@ -27,65 +41,42 @@ SimConfig SimConfig::FromEnv() {
   c.axi.read_latency = EnvU32("IPSEC_SIM_READ_LATENCY", c.axi.read_latency);
   c.axi.bytes_per_cycle =
       std::clamp<uint32_t>(EnvU32("IPSEC_SIM_BYTES_PER_CYCLE", c.axi.bytes_per_cycle), 1, 16);
+  c.lanes = EnvU32("IPSEC_SIM_LANES", 0);
   return c;
 }
 
-struct SimDevice::Impl {
-  Tb<Vipsec_top> tb{"ipsec_top"};
-};
+std::vector<uint32_t> SimDevice::BuiltLanes() {
+  std::vector<uint32_t> v;
+  for (const SimTopEntry& e : SimTops()) v.push_back(e.lanes);
+  return v;
+}
 
 SimDevice::SimDevice(SimConfig cfg)
-    : axi_(std::make_unique<AxiMemory>(memory_, cfg.axi)), impl_(std::make_unique<Impl>()) {
-  auto& m = impl_->tb.model();
-  m.csr_valid_i = 0;
-  m.csr_write_i = 0;
-  m.csr_addr_i = 0;
-  m.csr_wdata_i = 0;
-  impl_->tb.Reset(4);
-}
+    : axi_(std::make_unique<AxiMemory>(memory_, cfg.axi)), top_(MakeTop(cfg.lanes)) {}
 
 SimDevice::~SimDevice() = default;
 
-// One clock: the AXI slave's outputs go in, the master's outputs are sampled, the edge happens,
-// then the slave sees the handshakes of that edge.
-void SimDevice::Tick() {
-  auto& m = impl_->tb.model();
-  DriveAxiSlave(m, axi_->out());
-  impl_->tb.Eval();
-  const AxiMasterPins p = SampleAxiMaster(m);
-  impl_->tb.Tick();
-  axi_->Clock(p);
-}
-
 uint32_t SimDevice::Read32(uint32_t offset) {
   if (offset % 4 != 0 || offset >= kCsrBytes) return 0;
-  auto& m = impl_->tb.model();
-  m.csr_valid_i = 1;
-  m.csr_write_i = 0;
-  m.csr_addr_i = offset;
-  Tick();
-  m.csr_valid_i = 0;
-  return m.csr_rdata_o;
+  top_->SetCsr(true, false, offset, 0);
+  top_->Tick(*axi_);
+  top_->SetCsr(false, false, offset, 0);
+  return top_->CsrRdata();
 }
 
 void SimDevice::Write32(uint32_t offset, uint32_t value) {
   if (offset % 4 != 0 || offset >= kCsrBytes) return;
-  auto& m = impl_->tb.model();
-  m.csr_valid_i = 1;
-  m.csr_write_i = 1;
-  m.csr_addr_i = offset;
-  m.csr_wdata_i = value;
-  Tick();
-  m.csr_valid_i = 0;
-  m.csr_write_i = 0;
+  top_->SetCsr(true, true, offset, value);
+  top_->Tick(*axi_);
+  top_->SetCsr(false, false, offset, 0);
 }
 
 bool SimDevice::IrqAsserted(unsigned vector) {
-  return vector < kIrqVectors && (impl_->tb.model().irq_o >> vector & 1) != 0;
+  return vector < kIrqVectors && (top_->Irq() >> vector & 1) != 0;
 }
 
 void SimDevice::Advance(uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i) Tick();
+  for (uint64_t i = 0; i < n; ++i) top_->Tick(*axi_);
 }
 
 bool SimDevice::RunUntil(const std::function<bool()>& pred, uint64_t max_cycles) {
@@ -96,17 +87,11 @@ bool SimDevice::RunUntil(const std::function<bool()>& pred, uint64_t max_cycles)
   return true;
 }
 
-uint64_t SimDevice::cycles() const { return impl_->tb.cycles(); }
+uint64_t SimDevice::cycles() const { return top_->Cycles(); }
 
 SimPerf SimDevice::perf() {
-  auto& m = impl_->tb.model();
   SimPerf p;
-  p.cycles = m.perf_cycles_o;
-  p.engine_busy = m.perf_engine_busy_o;
-  p.lane_busy = m.perf_lane_busy_o;
-  p.dma_read_busy = m.perf_rd_busy_o;
-  p.dma_write_busy = m.perf_wr_busy_o;
-  p.packets = m.perf_pkts_o;
+  top_->Perf(p);
   return p;
 }
 

@@ -7,6 +7,9 @@
 // Environment (read by SimConfig::FromEnv, used by the default constructor):
 //   IPSEC_SIM_READ_LATENCY   host read latency in clocks (default 16)
 //   IPSEC_SIM_BYTES_PER_CYCLE host bandwidth in bytes per clock, 1..16 (default 16)
+//   IPSEC_SIM_LANES          which Verilated configuration: its number of lanes (default: the
+//                            build's IPSEC_TOP_LANES; others exist when the build was configured
+//                            with IPSEC_EXTRA_LANES, as make bench's is)
 //   IPSEC_TRACE=1            write an FST waveform ipsec_top.fst (IPSEC_TRACE_DIR, default .)
 //   IPSEC_TRACE_FROM / IPSEC_TRACE_TO  only clocks in [FROM, TO) go into the trace
 #pragma once
@@ -15,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "hw/device.h"
 #include "hw/host_memory.h"
@@ -24,6 +28,7 @@ namespace ipsec::sim {
 
 struct SimConfig {
   AxiTiming axi;
+  uint32_t lanes = 0;  // 0: the default configuration
   static SimConfig FromEnv();
 };
 
@@ -34,8 +39,14 @@ struct SimPerf {
   uint64_t packets = 0;
 };
 
+class SimTop;
+
 class SimDevice final : public hw::Device {
  public:
+  // The lane counts this build Verilated, the default first. Constructing a SimDevice with
+  // lanes not in this list throws std::invalid_argument.
+  static std::vector<uint32_t> BuiltLanes();
+
   explicit SimDevice(SimConfig cfg = SimConfig::FromEnv());
   ~SimDevice() override;
   SimDevice(const SimDevice&) = delete;
@@ -55,12 +66,9 @@ class SimDevice final : public hw::Device {
   SimPerf perf();
 
  private:
-  struct Impl;
-  void Tick();
-
   hw::HostMemory memory_;
   std::unique_ptr<AxiMemory> axi_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<SimTop> top_;
 };
 
 }  // namespace ipsec::sim

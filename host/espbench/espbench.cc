@@ -48,6 +48,7 @@ void ToJson(const Params& p, json& j) {
        {"decap", p.run.decap},
        {"queues", p.run.queues},
        {"ring_log2", p.run.ring_log2},
+       {"inflight", p.run.inflight},
        {"packets", p.run.packets},
        {"warmup", p.run.warmup},
        {"seed", p.run.seed},
@@ -85,6 +86,8 @@ std::string FromJson(const json& j, Params& p) {
         p.run.queues = v.get<uint32_t>();
       else if (k == "ring_log2")
         p.run.ring_log2 = v.get<uint32_t>();
+      else if (k == "inflight")
+        p.run.inflight = v.get<uint32_t>();
       else if (k == "packets")
         p.run.packets = v.get<uint64_t>();
       else if (k == "warmup")
@@ -129,9 +132,12 @@ void AddRunOptions(CLI::App* app, Params& p) {
   app->add_option("--aes256", p.run.sas.aes256, "fraction with AES-256")
       ->check(CLI::Range(0.0, 1.0));
   app->add_option("--decap", p.run.decap, "fraction of decap packets")->check(CLI::Range(0.0, 1.0));
-  app->add_option("--lanes", p.lanes, "parallel ESP lanes (an RTL build parameter)");
+  app->add_option("--lanes", p.lanes,
+                  "parallel ESP lanes: a Verilated configuration of the build (IPSEC_EXTRA_LANES)");
   app->add_option("--queues", p.run.queues, "queue pairs");
   app->add_option("--ring-log2", p.run.ring_log2, "ring depth = 2^N")->check(CLI::Range(1, 12));
+  app->add_option("--inflight", p.run.inflight,
+                  "descriptors outstanding at most (0: rings full; 1: lone-packet latency)");
   app->add_option("--clock-mhz", p.clock_mhz, "device clock for Gbps and ns")
       ->check(CLI::PositiveNumber);
   app->add_option("--read-latency", p.read_latency, "host memory read latency, cycles");
@@ -162,12 +168,10 @@ tl::expected<std::unique_ptr<hw::Device>, std::string> MakeBenchDevice(Params& p
     }
     return MakeDevice(p.backend);
   }
-  if (p.lanes != 1) {
-    return tl::unexpected("--lanes " + std::to_string(p.lanes) +
-                          ": this build's RTL device has 1 lane (Lanes is a build parameter)");
-  }
   if (p.read_bw > 16) return tl::unexpected(std::string("--read-bw: 1..16 bytes per cycle"));
-  // The Verilator device takes its host-memory timing from the environment (sim_device.h).
+  // The Verilator device takes its lane configuration (one Verilated model per lane count, see
+  // IPSEC_EXTRA_LANES) and host-memory timing from the environment (sim_device.h).
+  setenv("IPSEC_SIM_LANES", std::to_string(p.lanes).c_str(), 1);
   setenv("IPSEC_SIM_READ_LATENCY", std::to_string(p.read_latency).c_str(), 1);
   setenv("IPSEC_SIM_BYTES_PER_CYCLE", std::to_string(p.read_bw == 0 ? 16 : p.read_bw).c_str(), 1);
   return MakeDevice(p.backend);

@@ -32,10 +32,12 @@ std::string ParamStr(const json& params, const char* key, const std::string& dfl
   return v.dump();
 }
 
-// Line label of a record in the plots: lanes x host read latency.
+// Line label of a record in the plots: lanes x host read latency (x load when limited).
 std::string Series(const json& rec) {
+  const std::string inflight = ParamStr(rec["params"], "inflight", "0");
   return std::to_string(rec.value("lanes", 1)) + " lane(s), read latency " +
-         ParamStr(rec["params"], "read_latency", "0") + " cyc";
+         ParamStr(rec["params"], "read_latency", "0") + " cyc" +
+         (inflight == "0" ? "" : ", " + inflight + " in flight");
 }
 
 }  // namespace
@@ -95,15 +97,17 @@ json MakeRecord(const json& params, double clock_mhz, const RunResult& r,
 
 std::string MarkdownTable(const std::vector<json>& records) {
   std::ostringstream os;
-  os << "| sizes (B) | decap | SAs | lanes | read lat (cyc) | clock (MHz) | Mpps | Gbps | "
-        "cycles/pkt | efficiency | p50 / p99 / p99.9 latency (ns) | drops | software "
+  os << "| sizes (B) | decap | SAs | lanes | read lat (cyc) | in flight | clock (MHz) | Mpps | "
+        "Gbps | cycles/pkt | efficiency | p50 / p99 / p99.9 latency (ns) | drops | software "
         "1 core Gbps |\n";
-  os << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  os << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const json& r : records) {
     const json& p = r["params"];
     os << "| " << ParamStr(p, "sizes", "1500") << " | " << ParamStr(p, "decap", "0") << " | "
        << ParamStr(p, "sas", "1") << " | " << r.value("lanes", 1) << " | "
-       << ParamStr(p, "read_latency", "0") << " | " << Fixed(Num(r, "clock_mhz"), 0) << " | ";
+       << ParamStr(p, "read_latency", "0") << " | "
+       << (ParamStr(p, "inflight", "0") == "0" ? "ring" : ParamStr(p, "inflight", "0")) << " | "
+       << Fixed(Num(r, "clock_mhz"), 0) << " | ";
     if (r.value("timed", false)) {
       const json& l = r["latency_ns"];
       os << Fixed(Num(r, "mpps"), 2) << " | " << Fixed(Num(r, "gbps"), 2) << " | "
@@ -128,8 +132,9 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return dir + ": " + ec.message();
-  // series -> size -> (gbps, p99 ns)
+  // series -> size -> (gbps, p99 ns); the software baseline is one more throughput line.
   std::map<std::string, std::map<long, std::pair<double, double>>> series;
+  std::map<long, double> software;
   for (const json& r : records) {
     if (!r.value("timed", false)) continue;
     const std::string sizes = ParamStr(r["params"], "sizes", "1500");
@@ -137,6 +142,7 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
     const long size = std::strtol(sizes.c_str(), &end, 10);
     if (end == nullptr || *end != '\0' || size <= 0) continue;  // a mix: tables only
     series[Series(r)][size] = {Num(r, "gbps"), Num(r["latency_ns"], "p99")};
+    if (r.contains("baseline")) software[size] = Num(r["baseline"], "gbps");
   }
   if (series.empty()) return "no timed fixed-size results to plot";
   std::string plot_tp, plot_lat;
@@ -148,6 +154,13 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
     const std::string sep = plot_tp.empty() ? "" : ", ";
     plot_tp += sep + "'" + dat + "' using 1:2 with linespoints title '" + name + "'";
     plot_lat += sep + "'" + dat + "' using 1:3 with linespoints title '" + name + "'";
+  }
+  if (!software.empty()) {
+    const std::string dat = dir + "/software.dat";
+    std::ofstream f(dat);
+    for (const auto& [size, gbps] : software) f << size << " " << gbps << "\n";
+    plot_tp += ", '" + dat + "' using 1:2 with linespoints dashtype 2 title " +
+               "'OpenSSL ESP encap, 1 core of this CPU'";
   }
   const std::string gp = dir + "/plots.gp";
   std::ofstream g(gp);

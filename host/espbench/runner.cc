@@ -97,7 +97,8 @@ BenchResult<RunResult> RunTraffic(driver::Driver& drv, const RunConfig& cfg) {
   auto post_some = [&]() -> BenchResult<bool> {
     for (uint32_t q = 0; q < nq && posted < cfg.packets; ++q) {
       std::vector<uint32_t> batch;
-      while (posted < cfg.packets && drv.SubmitRoom(q) > 0) {
+      while (posted < cfg.packets && drv.SubmitRoom(q) > 0 &&
+             (cfg.inflight == 0 || posted - done < cfg.inflight)) {
         const size_t i = static_cast<size_t>(rng() % sas.size());
         const bool decap = u(rng) < cfg.decap;
         const size_t len = sizes->Next(rng);

@@ -1,8 +1,9 @@
 // espbench runner: drives one configuration's traffic through a device via the driver and
 // measures it in device cycles.
 //
-// The rings are kept full: after every wait the runner reaps what completed and posts new
-// descriptors into the freed entries (one doorbell per queue per round). Throughput is
+// The rings are kept full (or at `inflight` descriptors outstanding): after every wait the
+// runner reaps what completed and posts new descriptors into the freed entries (one doorbell
+// per queue per round). Throughput is
 // measured between the completion of packet `warmup` and that of the last packet, so the
 // pipeline fill is not counted; latency is per packet, from the cycle of the doorbell that
 // published its descriptor to the cycle its completion was seen (the runner polls the
@@ -27,6 +28,9 @@ struct RunConfig {
   double decap = 0.0;  // fraction of DECAP descriptors (the rest ENCAP)
   uint32_t queues = 1;
   uint32_t ring_log2 = 8;
+  // Descriptors outstanding at most, over all queues (0: as many as the rings hold). 1 gives
+  // the lone-packet latency; small values show latency against offered load.
+  uint32_t inflight = 0;
   uint64_t packets = 2000;
   uint64_t warmup = 200;
   uint64_t seed = 1;
