@@ -79,7 +79,9 @@ class DriverTest : public ::testing::TestWithParam<testing::Backend> {
 };
 
 // Decrypts an ESP packet written by the device with AesGcm, independently of the device's decap:
-// checks the ESP header, IV = sequence number, pad bytes, and returns the payload and next header.
+// checks the ESP header, IV = sequence number, the ICV (the SA's length: OpenSSL checks a
+// truncated tag with EVP_CTRL_GCM_SET_TAG of that length), pad bytes, and returns the payload
+// and next header.
 struct Opened {
   bool ok = false;
   std::vector<uint8_t> payload;
@@ -112,10 +114,11 @@ Opened OpenEsp(const SaParams& sa, const std::vector<uint8_t>& pkt, uint64_t seq
   } else {
     util::StoreBe32(aad + 4, static_cast<uint32_t>(seq));
   }
-  const size_t ct_off = off + 16, ct_len = pkt.size() - ct_off - 16;
+  const size_t icv = sa.icv == hw::IcvLen::kIcv12 ? 12 : (sa.icv == hw::IcvLen::kIcv8 ? 8 : 16);
+  const size_t ct_off = off + 16, ct_len = pkt.size() - ct_off - icv;
   std::vector<uint8_t> pt(ct_len);
   auto gcm = hw::model::AesGcm::Create(sa.key.span());
-  if (!gcm->Open(nonce, {aad, aad_len}, {&pkt[ct_off], ct_len}, {&pkt[ct_off + ct_len], 16}, pt)) {
+  if (!gcm->Open(nonce, {aad, aad_len}, {&pkt[ct_off], ct_len}, {&pkt[ct_off + ct_len], icv}, pt)) {
     return o;
   }
   EXPECT_EQ(ct_len % 4, 0u) << "ESP payload must end 4-byte aligned";
@@ -203,6 +206,48 @@ TEST_P(DriverTest, EncapDecapAllModesAndSizes) {
           ASSERT_TRUE(drv_->RemoveSa(*is));
         }
       }
+    }
+  }
+}
+
+// RFC 4106 ICVs of 12 and 8 bytes: encap appends the truncated tag (verified here by OpenSSL with
+// the truncated length), decap verifies it and restores the packet; a bit flipped in the first
+// or the last ICV byte is AUTH_FAIL and leaves the window where it was.
+TEST_P(DriverTest, ShortIcvs) {
+  uint32_t spi = 0x5000;
+  for (hw::IcvLen icv : {hw::IcvLen::kIcv12, hw::IcvLen::kIcv8}) {
+    const size_t icv_len = icv == hw::IcvLen::kIcv12 ? 12 : 8;
+    for (bool tunnel : {true, false}) {
+      SCOPED_TRACE(::testing::Message() << "ICV " << icv_len << " tunnel " << tunnel);
+      SaParams out = MakeSa(false, ++spi, 16 + 16 * tunnel, tunnel, !tunnel, tunnel, 1);
+      SaParams in = MakeSa(true, spi, 16 + 16 * tunnel, tunnel, !tunnel, tunnel, 0);
+      out.icv = in.icv = icv;
+      auto os = drv_->InstallSa(out);
+      auto is = drv_->InstallSa(in);
+      ASSERT_TRUE(os && is);
+      uint64_t seq = 1;
+      for (size_t size : {20, 61, 1500}) {
+        auto pkt = MakeIpv4(kHostA, kHostB, 17, size, rng_);
+        Result1 e = Run1(Opcode::kEncap, *os, pkt);
+        ASSERT_EQ(e.status, Status::kOk) << size;
+        Opened o = OpenEsp(out, e.data, seq);
+        ASSERT_TRUE(o.ok) << "truncated ICV did not verify, size " << size;
+        EXPECT_EQ(e.data.size() % 4, icv_len % 4);  // ESP ends 4-aligned before the ICV
+        for (size_t at : {e.data.size() - icv_len, e.data.size() - 1}) {
+          auto forged = e.data;
+          forged[at] ^= 0x10;
+          EXPECT_EQ(Run1(Opcode::kDecap, 0, forged).status, Status::kAuthFail) << at;
+        }
+        Result1 d = Run1(Opcode::kDecap, 0, e.data);
+        ASSERT_EQ(d.status, Status::kOk) << size;
+        EXPECT_EQ(d.data, pkt);
+        ++seq;
+      }
+      auto st = drv_->ReadSaStats(*is);
+      ASSERT_TRUE(st);
+      EXPECT_EQ(st->pkts, 3u);
+      EXPECT_EQ(st->auth_fail, 6u);
+      EXPECT_EQ(st->seq, 3u);
     }
   }
 }
