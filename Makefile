@@ -19,6 +19,7 @@ DEB_PKGS := build-essential cmake ninja-build ccache pkg-config python3 openssl 
             libexpected-dev nlohmann-json3-dev libcli11-dev libspdlog-dev \
             python3-cryptography-vectors linux-libc-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
+            libstrongswan-standard-plugins \
             tshark tcpdump iproute2 iputils-ping clang libclang-rt-14-dev clang-format gnuplot-nox
 
 .PHONY: all deps build test run bench lint fuzz gen check-gen format rtl-test clean
