@@ -128,10 +128,12 @@ module esp_back
   logic         b_flushed;
   assign b_flushed = !eng_live_i || (flush_q[b_q.q] && flush_epoch_q[b_q.q] == b_q.epoch);
 
-  // The front must not read an SA while a packet accounted to it is here (its state is
-  // written by BAcct, and the record stays until its completion is written).
+  // The front must not use an SA's state while a packet accounted to it is here and BAcct has
+  // not written it yet (the replay commit comes before BAcct too). b_wr2_q: the write is at
+  // least two clocks old, so an SA read the front made in the previous clock saw it.
+  logic b_wr_q, b_wr2_q;
   assign rec_ready_o = !n_valid_q;
-  assign haz_o = (b_valid_q && b_q.kind == KPacket && b_q.acct &&
+  assign haz_o = (b_valid_q && b_q.kind == KPacket && b_q.acct && !b_wr2_q &&
                   b_q.slot[SlotW-1:0] == f_slot_i) ||
                  (n_valid_q && n_q.kind == KPacket && n_q.acct &&
                   n_q.slot[SlotW-1:0] == f_slot_i);
@@ -425,6 +427,8 @@ module esp_back
       b_st_q <= sa_state_empty();
       n_q <= '0;
       n_valid_q <= 1'b0;
+      b_wr_q <= 1'b0;
+      b_wr2_q <= 1'b0;
       n_cfg_q <= '0;
       n_st_q <= sa_state_empty();
       b_drop_q <= 1'b0;
@@ -450,6 +454,13 @@ module esp_back
         n_valid_q <= 1'b1;
       end else if (b_load) begin
         n_valid_q <= 1'b0;
+      end
+      if (b_load) begin
+        b_wr_q <= 1'b0;
+        b_wr2_q <= 1'b0;
+      end else begin
+        if (sa_wr_o) b_wr_q <= 1'b1;
+        b_wr2_q <= b_wr_q;
       end
       if (b_load) begin
         b_valid_q <= 1'b1;
