@@ -1,4 +1,5 @@
-// espd against strongSwan's charon (kernel-libipsec, ../shared/peers) in two network namespaces:
+// espd against strongSwan's charon (kernel-libipsec, ../shared/peers) in two network namespaces,
+// with espd's ESP on the RTL device (the default backend; "model" too, as a reference run):
 // espd in PREFIX-a (192.0.2.1, protects 10.1.0.0/24), charon in PREFIX-b (192.0.2.2,
 // 10.2.0.0/24). Needs root and the peers kit; skips with the reason otherwise.
 //  - ping and a UDP stream both ways; tshark, with the keys charon derived, verifies every ICV of
@@ -26,7 +27,7 @@ std::string Capture(const std::string& cmd) {
   return r.output;
 }
 
-class EspdCharonTest : public ::testing::Test {
+class EspdCharonTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "charon interop needs root (network namespaces)";
@@ -37,7 +38,8 @@ class EspdCharonTest : public ::testing::Test {
       GTEST_SKIP() << "strongSwan not installed (make deps)";
     }
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = "espdc" + std::to_string(std::hash<std::string>{}(info->name()) % 1000);
+    prefix_ =
+        "espdc" + std::to_string(std::hash<std::string>{}(info->name()) % 1000) + GetParam()[0];
     wd_ = MakeTempDir("espdc");
     ASSERT_FALSE(wd_.empty());
     ASSERT_EQ(Sh(std::string(kPeers) + "/netns-pair up " + prefix_), 0);
@@ -69,7 +71,8 @@ class EspdCharonTest : public ::testing::Test {
         << "      }\n    }\n  }\n}\n"
            "secrets { ike-peer { secret = \"correct horse battery staple\" } }\n";
     std::vector<std::string> a = {
-        "--config", wd_ + "/espd.conf", "--backend", "model", "--control", Ctl(), "--tun", "espc0"};
+        "--config", wd_ + "/espd.conf", "--backend", GetParam(), "--control", Ctl(), "--tun",
+        "espc0"};
     a.insert(a.end(), args.begin(), args.end());
     ASSERT_TRUE(espd_.Start(A(), a, wd_ + "/espd.log"));
     ASSERT_TRUE(WaitFor([&] { return ChildCount(Ctl()) == 1; }, std::chrono::seconds(10)))
@@ -95,7 +98,7 @@ class EspdCharonTest : public ::testing::Test {
   EspdProcess espd_;
 };
 
-TEST_F(EspdCharonTest, PingAndUdpBothWaysEspVerifiedWithCharonsKeys) {
+TEST_P(EspdCharonTest, PingAndUdpBothWaysEspVerifiedWithCharonsKeys) {
   ASSERT_EQ(CharonUp().rfind("unix://", 0), 0u);
   EspdUp("");
   const std::string pcap = wd_ + "/wire.pcap";
@@ -136,7 +139,7 @@ TEST_F(EspdCharonTest, PingAndUdpBothWaysEspVerifiedWithCharonsKeys) {
   EXPECT_EQ(espd_.Stop(), 0);
 }
 
-TEST_F(EspdCharonTest, RekeyUnderSteadyStreamLosesNoPacket) {
+TEST_P(EspdCharonTest, RekeyUnderSteadyStreamLosesNoPacket) {
   ASSERT_EQ(CharonUp().rfind("unix://", 0), 0u);
   // The device raises SOFT_LIFETIME after 300 packets on an SA: espd rekeys through IKE. The hard
   // limit leaves the rekey room (swanctl's default of rekey + 10% is 30 packets, 60 ms here).
@@ -162,7 +165,7 @@ TEST_F(EspdCharonTest, RekeyUnderSteadyStreamLosesNoPacket) {
   EXPECT_EQ(Ping(A(), "10.1.0.1", "10.2.0.1", 1), 1);
 }
 
-TEST_F(EspdCharonTest, DpdDetectsRestartedPeerAndTunnelComesBack) {
+TEST_P(EspdCharonTest, DpdDetectsRestartedPeerAndTunnelComesBack) {
   ASSERT_EQ(CharonUp().rfind("unix://", 0), 0u);
   EspdUp("        dpd_action = restart\n",
          {"--retransmit-timeout", "500ms", "--retransmit-tries", "2"});
@@ -184,6 +187,14 @@ TEST_F(EspdCharonTest, DpdDetectsRestartedPeerAndTunnelComesBack) {
   EXPECT_EQ(Ping(A(), "10.1.0.1", "10.2.0.1", 3), 3);
   EXPECT_EQ(Ping(B(), "10.2.0.1", "10.1.0.1", 1), 1);
 }
+
+#ifdef ESPD_HAS_RTL
+INSTANTIATE_TEST_SUITE_P(Backends, EspdCharonTest, ::testing::Values("rtl", "model"),
+                         [](const auto& info) { return std::string(info.param); });
+#else
+INSTANTIATE_TEST_SUITE_P(Backends, EspdCharonTest, ::testing::Values("model"),
+                         [](const auto& info) { return std::string(info.param); });
+#endif
 
 }  // namespace
 }  // namespace ipsec::testing

@@ -1,7 +1,8 @@
 // espd against espd in two network namespaces (needs root; skips otherwise): ping and a UDP stream
-// both ways with counters that reconcile between the two engines, a replayed ESP packet counted
-// as REPLAY and a flipped bit as AUTH_FAIL. Plus the failures a user meets first (no root
-// needed): bad config line, missing secret, port in use -> one clear line, non-zero exit.
+// both ways with counters that reconcile between the two engines (b on the RTL device, a on the
+// model), a replayed ESP packet counted as REPLAY and a flipped bit as AUTH_FAIL. Plus the
+// failures a user meets first (no root needed): bad config line, missing secret, port in use -> one
+// clear line, non-zero exit.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
@@ -12,6 +13,14 @@
 
 namespace ipsec::testing {
 namespace {
+
+// b (which receives the replayed and the forged packet) runs its ESP on the RTL device when the
+// build has it, a on the functional model: every packet also crosses between the two engines.
+#ifdef ESPD_HAS_RTL
+constexpr char kBackendB[] = "rtl";
+#else
+constexpr char kBackendB[] = "model";
+#endif
 
 std::string Conf(bool a, bool encap, const std::string& child_extra = "") {
   const std::string me = a ? "192.0.2.1" : "192.0.2.2", peer = a ? "192.0.2.2" : "192.0.2.1";
@@ -53,7 +62,7 @@ class EspdPairTest : public ::testing::Test {
       std::ofstream(wd_ + (a ? "/a.conf" : "/b.conf")) << Conf(a, encap, child_extra);
     }
     ASSERT_TRUE(b_.Start(ns_->b(),
-                         {"--config", wd_ + "/b.conf", "--backend", "model", "--control",
+                         {"--config", wd_ + "/b.conf", "--backend", kBackendB, "--control",
                           wd_ + "/b.ctl", "--tun", "espt0"},
                          wd_ + "/b.log"));
     ASSERT_TRUE(
