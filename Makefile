@@ -61,7 +61,10 @@ test: deps check-gen $(BUILD_TEST)/$(if $(CMAKE_GEN),build.ninja,Makefile)
 run: build
 	bash tools/demo.sh $(BUILD_REL)
 
-bench: build
+# A build/rel configured before IPSEC_EXTRA_LANES existed gets the 4-lane device here.
+bench: deps $(BUILD_REL)/$(if $(CMAKE_GEN),build.ninja,Makefile)
+	cmake -S . -B $(BUILD_REL) -DIPSEC_EXTRA_LANES=4 >/dev/null
+	cmake --build $(BUILD_REL) -j $(JOBS)
 	bash tools/bench.sh $(BUILD_REL)
 
 rtl-test: build
