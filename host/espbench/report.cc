@@ -71,10 +71,11 @@ json MakeRecord(const json& params, double clock_mhz, const RunResult& r,
     j["gbps"] = static_cast<double>(r.bytes) * 8 * clock_mhz / cyc / 1000;
     j["bits_per_cycle"] = static_cast<double>(r.bytes) * 8 / cyc;
     j["efficiency"] = static_cast<double>(r.limit_beats) / lane_cycles;
+    // AES and GHASH are per lane; the host bus (DMA read and write) is one for the device.
     j["utilization"] = {{"aes", static_cast<double>(r.beats.aes) / lane_cycles},
                         {"ghash", static_cast<double>(r.beats.ghash) / lane_cycles},
-                        {"dma_read", static_cast<double>(r.beats.dma_read) / lane_cycles},
-                        {"dma_write", static_cast<double>(r.beats.dma_write) / lane_cycles}};
+                        {"dma_read", static_cast<double>(r.beats.dma_read) / cyc},
+                        {"dma_write", static_cast<double>(r.beats.dma_write) / cyc}};
     auto pct = [&](double scale) {
       return json{{"p50", static_cast<double>(r.latency.p50) * scale},
                   {"p99", static_cast<double>(r.latency.p99) * scale},
@@ -99,9 +100,9 @@ json MakeRecord(const json& params, double clock_mhz, const RunResult& r,
 std::string MarkdownTable(const std::vector<json>& records) {
   std::ostringstream os;
   os << "| sizes (B) | decap | SAs | lanes | read lat (cyc) | in flight | clock (MHz) | Mpps | "
-        "Gbps | cycles/pkt | efficiency | p50 / p99 / p99.9 latency (ns) | drops | software "
-        "1 core Gbps |\n";
-  os << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "Gbps | cycles/pkt | efficiency | use % rd/aes/gh/wr | p50 / p99 / p99.9 latency (ns) | "
+        "drops | software 1 core Gbps |\n";
+  os << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const json& r : records) {
     const json& p = r["params"];
     os << "| " << ParamStr(p, "sizes", "1500") << " | " << ParamStr(p, "decap", "0") << " | "
@@ -111,12 +112,15 @@ std::string MarkdownTable(const std::vector<json>& records) {
        << Fixed(Num(r, "clock_mhz"), 0) << " | ";
     if (r.value("timed", false)) {
       const json& l = r["latency_ns"];
+      const json& u = r["utilization"];
       os << Fixed(Num(r, "mpps"), 2) << " | " << Fixed(Num(r, "gbps"), 2) << " | "
          << Fixed(Num(r, "cycles_per_packet"), 1) << " | " << Fixed(Num(r, "efficiency"), 3)
+         << " | " << Fixed(100 * Num(u, "dma_read"), 0) << "/" << Fixed(100 * Num(u, "aes"), 0)
+         << "/" << Fixed(100 * Num(u, "ghash"), 0) << "/" << Fixed(100 * Num(u, "dma_write"), 0)
          << " | " << Fixed(Num(l, "p50"), 0) << " / " << Fixed(Num(l, "p99"), 0) << " / "
          << Fixed(Num(l, "p999"), 0) << " | ";
     } else {
-      os << "untimed | untimed | - | - | - | ";
+      os << "untimed | untimed | - | - | - | - | ";
     }
     std::string drops;
     for (const auto& [name, n] : r["drops"].items()) {

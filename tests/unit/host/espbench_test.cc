@@ -165,7 +165,7 @@ TEST(ReportTest, RecordArithmetic) {
   r.bytes = 150000;
   r.cycles = 1000;
   r.limit_beats = 1800;
-  r.beats = {.aes = 1600, .ghash = 1700, .dma_read = 1500, .dma_write = 1800};
+  r.beats = {.aes = 1600, .ghash = 1700, .dma_read = 900, .dma_write = 950};
   r.latency = {.p50 = 250, .p99 = 500, .p999 = 750, .max = 800};
   r.statuses = {{"OK", 100}, {"REPLAY", 3}};
   const json j = MakeRecord({{"sizes", "1500"}}, 250.0, r, nullptr);
@@ -181,6 +181,8 @@ TEST(ReportTest, RecordArithmetic) {
   EXPECT_NE(table.find("| 1500 |"), std::string::npos) << table;
   EXPECT_NE(table.find("REPLAY 3"), std::string::npos) << table;
   EXPECT_NE(table.find("300.00"), std::string::npos) << table;
+  // AES and GHASH beats per lane clock, DMA beats per clock of the one host bus.
+  EXPECT_NE(table.find("| 90/80/85/95 |"), std::string::npos) << table;
 }
 
 TEST(ReportTest, PlotsAreWritten) {
