@@ -131,7 +131,7 @@ TEST_F(CertTest, BadKeyFileIsAConfigError) {
   auto [ca, cb] = Configs();
   ca.connections[0].local.key_file = F("b.key");  // does not match a.pem
   TwoPeers t;
-  Engine::Deps deps{&t.a.out, &t.clock, &t.a.sink, &t.a.random, nullptr};
+  Engine::Deps deps{&t.a.out, &t.clock, &t.a.sink, &t.a.random, nullptr, {}};
   auto e = Engine::Create(ca, deps);
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("does not match"), std::string::npos) << e.error().message;

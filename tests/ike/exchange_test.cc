@@ -454,7 +454,7 @@ TEST(DiagnosticsTest, IdentityMismatch) {
 TEST(DiagnosticsTest, ConfigErrorsNameTheKeyword) {
   TwoPeers t;
   auto ca = TwoPeers::DefaultConfig(true, "aes256gcm16-prfsha256-ecp999");
-  Engine::Deps deps{&t.a.out, &t.clock, &t.a.sink, &t.a.random, nullptr};
+  Engine::Deps deps{&t.a.out, &t.clock, &t.a.sink, &t.a.random, nullptr, {}};
   auto e = Engine::Create(ca, deps);
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().message,

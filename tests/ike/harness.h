@@ -205,12 +205,17 @@ class TwoPeers {
 
  private:
   bool Make(Peer& p, Config c) {
-    Engine::Deps deps{&p.out, &clock, &p.sink, &p.random, [&p](LogLevel l, std::string_view s) {
+    Engine::Deps deps{&p.out,
+                      &clock,
+                      &p.sink,
+                      &p.random,
+                      [&p](LogLevel l, std::string_view s) {
                         p.log.emplace_back(s);
                         if (std::getenv("IKE_TEST_LOG"))
                           std::fprintf(stderr, "[%s] %.*s\n", p.name.c_str(), int(s.size()),
                                        s.data());
-                      }};
+                      },
+                      {}};
     auto e = Engine::Create(std::move(c), deps);
     if (!e) {
       std::fprintf(stderr, "Engine::Create: %s\n", e.error().message.c_str());

@@ -124,12 +124,16 @@ class InteropTest : public ::testing::TestWithParam<const char*> {
       ADD_FAILURE() << transport_.error().message;
       return false;
     }
-    Engine::Deps deps{transport_->get(), &clock_, &sink_, &random_,
+    Engine::Deps deps{transport_->get(),
+                      &clock_,
+                      &sink_,
+                      &random_,
                       [this](LogLevel, std::string_view s) {
                         log_.emplace_back(s);
                         if (std::getenv("IKE_TEST_LOG"))
                           std::fprintf(stderr, "ours: %.*s\n", int(s.size()), s.data());
-                      }};
+                      },
+                      {}};
     auto e = Engine::Create(OurConfig(initiator), deps);
     if (!e) {
       ADD_FAILURE() << e.error().message;

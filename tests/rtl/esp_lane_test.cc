@@ -212,7 +212,9 @@ TEST_F(EspLaneTest, ShortIcvs) {
       if (kind == DecapKind::kBadInner && !s.cfg.tunnel) kind = DecapKind::kGood;
       LanePkt p = MakeDecap(rng, s, size, RandomSeq(rng, s.cfg.esn), kind);
       // The reference itself: a good packet verifies, a flipped ICV or ciphertext bit fails.
-      if (kind == DecapKind::kGood) EXPECT_EQ(p.want_status, Status::kOk) << p.what;
+      if (kind == DecapKind::kGood) {
+        EXPECT_EQ(p.want_status, Status::kOk) << p.what;
+      }
       if (kind == DecapKind::kBadIcv || kind == DecapKind::kBadCt) {
         EXPECT_EQ(p.want_status, Status::kAuthFail) << p.what;
       }

@@ -78,7 +78,7 @@ class OurResponder {
       SteadyClock clock;
       OpenSslRandom random;
       CountingSink sink;
-      auto e = Engine::Create(MakeConfig(false), {t->get(), &clock, &sink, &random, nullptr});
+      auto e = Engine::Create(MakeConfig(false), {t->get(), &clock, &sink, &random, nullptr, {}});
       if (!e) return;
       ready_ = true;
       while (!stop_) {
@@ -115,7 +115,7 @@ RunStats Drive(int n, int window, std::chrono::seconds limit) {
   SteadyClock clock;
   OpenSslRandom random;
   CountingSink sink;
-  auto e = Engine::Create(MakeConfig(true), {t->get(), &clock, &sink, &random, nullptr});
+  auto e = Engine::Create(MakeConfig(true), {t->get(), &clock, &sink, &random, nullptr, {}});
   if (!e) return r;
   std::vector<Clock::time_point> starts;
   const auto t0 = Clock::now();
