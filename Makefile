@@ -22,7 +22,7 @@ DEB_PKGS := build-essential cmake ninja-build ccache pkg-config python3 openssl 
             libstrongswan-standard-plugins \
             tshark tcpdump iproute2 iputils-ping clang libclang-rt-14-dev clang-format gnuplot-nox
 
-.PHONY: all deps build test run bench lint fuzz gen check-gen format rtl-test clean
+.PHONY: all deps build test run bench syn lint fuzz gen check-gen format rtl-test clean
 
 all: build
 
@@ -62,10 +62,16 @@ run: build
 	bash tools/demo.sh $(BUILD_REL)
 
 # A build/rel configured before IPSEC_EXTRA_LANES existed gets the 4-lane device here.
+# yosys synthesis of esp_gcm (cell counts, logic depth) takes longer than every other benchmark
+# together (tens of minutes in ABC on 2 cores): `make syn`, or `make bench SYN=1` for both.
+SYN ?= 0
 bench: deps $(BUILD_REL)/$(if $(CMAKE_GEN),build.ninja,Makefile)
 	cmake -S . -B $(BUILD_REL) -DIPSEC_EXTRA_LANES=4 >/dev/null
 	cmake --build $(BUILD_REL) -j $(JOBS)
-	bash tools/bench.sh $(BUILD_REL)
+	IPSEC_BENCH_SYN=$(SYN) bash tools/bench.sh $(BUILD_REL)
+
+syn: deps
+	bash tools/rtl_syn.sh build/rtl_syn
 
 rtl-test: build
 	cd $(BUILD_REL) && ctest --output-on-failure -R '$(M)'
