@@ -3,12 +3,11 @@
 //
 // The rings are kept full (or at `inflight` descriptors outstanding): after every wait the
 // runner reaps what completed and posts new descriptors into the freed entries (one doorbell
-// per queue per round). Throughput is
-// measured between the completion of packet `warmup` and that of the last packet, so the
-// pipeline fill is not counted; latency is per packet, from the cycle of the doorbell that
-// published its descriptor to the cycle its completion was seen (the runner polls the
-// completion rings every cycle, so the figure is exact to the cycle with one queue and an
-// upper bound with several).
+// per queue per round). Throughput is measured between the completion of packet `warmup` and
+// that of the last packet, so the pipeline fill is not counted; latency is per packet, from the
+// cycle of the doorbell that published its descriptor to the cycle its completion was seen (the
+// runner polls the completion rings every cycle, so the figure is exact to the cycle with one queue
+// and an upper bound with several).
 #pragma once
 
 #include <cstdint>
