@@ -154,7 +154,7 @@ size_t LineOfField(const std::string& text, size_t index, const std::string& fie
 
 const std::set<std::string> kKnownFields = {"name", "direction", "spi",  "key", "salt",
                                             "mode", "tunnel",    "natt", "esn", "window",
-                                            "seq",  "ts",        "iv"};
+                                            "seq",  "ts",        "iv",   "icv"};
 
 }  // namespace
 
@@ -246,6 +246,15 @@ util::BasicResult<std::vector<SaSpec>, SaFileErrc> ParseSaJson(const std::string
     }
     if (r.Has("esn") && !j["esn"].is_boolean()) r.Bad("esn", "must be true or false");
     p.esn = r.Has("esn") && j["esn"].is_boolean() && j["esn"].get<bool>();
+    // ICV length (RFC 4106: 16, or the optional 12 and 8); an extension of DESIGN.md's format.
+    const uint64_t icv = r.UintField("icv", 16, 255);
+    if (icv == 12) {
+      p.icv = hw::IcvLen::kIcv12;
+    } else if (icv == 8) {
+      p.icv = hw::IcvLen::kIcv8;
+    } else if (icv != 16) {
+      r.Bad("icv", std::to_string(icv) + " bytes, need 16, 12 or 8");
+    }
     p.window = static_cast<uint32_t>(r.UintField("window", hw::kDefaultWindow, hw::kMaxWindow));
     if (r.ok() && p.window == 0) r.Bad("window", "must be 1.." + std::to_string(hw::kMaxWindow));
     const uint64_t max_seq = p.esn ? ~uint64_t{0} : 0xffffffffull;

@@ -113,6 +113,52 @@ TEST_P(EspsimTest, EncapThenDecapRestoresEveryPacket) {
   }
 }
 
+// The SA file's optional "icv" (RFC 4106's 12 and 8 byte ICVs): the ESP is shorter by exactly
+// the missing ICV bytes, decap restores every packet, and a flipped bit in the last (truncated)
+// ICV byte is AUTH_FAIL, on every backend.
+TEST_P(EspsimTest, ShortIcvsRoundTripAndForgeryFails) {
+  const auto in = Traffic(20, 3);
+  ASSERT_TRUE(WritePcap(Path("in.pcap"), in));
+  std::vector<size_t> len16;
+  for (int icv : {16, 12, 8}) {
+    SCOPED_TRACE("icv " + std::to_string(icv));
+    std::string sa = SaJson("tunnel", false, true, kKey128);
+    const std::string field = "\"icv\": " + std::to_string(icv) + ", ";
+    for (size_t pos = 0; (pos = sa.find("\"esn\"", pos)) != std::string::npos;) {
+      sa.insert(pos, field);
+      pos += field.size() + 5;  // past the "esn" just found
+    }
+    WriteFile("sa.json", sa);
+    auto e = Espsim("encap --sa " + Path("sa.json") + " --in " + Path("in.pcap") + " --out " +
+                    Path("esp.pcap"));
+    ASSERT_EQ(e.status, 0) << e.output;
+    auto esp = ReadPcap(Path("esp.pcap"));
+    ASSERT_TRUE(esp);
+    ASSERT_EQ(esp->records.size(), in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (icv == 16) len16.push_back(esp->records[i].packet.size());
+      EXPECT_EQ(esp->records[i].packet.size() + (16 - icv), len16[i]) << i;
+    }
+    // Forge packet 5: its last byte is the last byte of the (truncated) ICV.
+    esp->records[5].packet.back() ^= 0x01;
+    ASSERT_TRUE(WritePcap(Path("forged.pcap"), esp->records));
+    auto d = Espsim("decap --sa " + Path("sa.json") + " --in " + Path("forged.pcap") + " --out " +
+                    Path("plain.pcap") + " --stats " + Path("d.json"));
+    ASSERT_EQ(d.status, 0) << d.output;
+    auto js = Stats("d.json");
+    EXPECT_EQ(js["out"], 19);
+    EXPECT_EQ(js["drops"]["AUTH_FAIL"], 1) << js.dump();
+    auto back = ReadPcap(Path("plain.pcap"));
+    ASSERT_TRUE(back);
+    ASSERT_EQ(back->records.size(), 19u);
+    for (size_t i = 0, j = 0; i < in.size(); ++i) {
+      if (i != 5) {
+        EXPECT_EQ(back->records[j++].packet, in[i].packet) << i;
+      }
+    }
+  }
+}
+
 // tshark decodes every packet espsim writes (with --backend rtl: packets the RTL wrote) and
 // reports its ICV good.
 TEST_P(EspsimTest, TsharkVerifiesEveryIcv) {
@@ -188,6 +234,9 @@ TEST_P(EspsimTest, BadSaFileNamesFieldAndLine) {
       {"{\"sas\": [{\"name\": \"x\", \"direction\": \"in\", \"spi\": \"0x1234\", \"key\": \"" +
            kKey128 + "\", \"salt\": \"01020304\", \"mode\": \"transport\", \"colour\": 1}]}",
        "colour: unknown field"},
+      {"{\"sas\": [{\"name\": \"x\", \"direction\": \"in\", \"spi\": \"0x1234\", \"key\": \"" +
+           kKey128 + "\", \"salt\": \"01020304\", \"mode\": \"transport\", \"icv\": 10}]}",
+       "icv: 10 bytes, need 16, 12 or 8"},
       {"{\"sas\": [\n{\"name\": ", "JSON syntax error at line 2"},
   };
   for (const Bad& b : cases) {
