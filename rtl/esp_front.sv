@@ -172,6 +172,9 @@ module esp_front
   logic [SlotW-1:0] way0;
   assign bucket = (SlotW - 1)'(spi ^ (spi >> 11) ^ (spi >> 22));
   assign way0 = {bucket, 1'b0};
+  // The SA read back from a way is the packet's inbound SA (full SPI check).
+  logic way_hit;
+  assign way_hit = sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi;
 
   // ICV bytes of the SA read.
   function automatic logic [4:0] icv_bytes(logic [1:0] icv);
@@ -359,7 +362,7 @@ module esp_front
       StWay0: begin
         cfg_d = sa_rd_cfg_i;
         st_d = sa_rd_st_i;
-        if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
+        if (way_hit) begin
           acct_d = 1'b1;
           state_d = hazard ? StHazard : StDecChk;
         end else begin
@@ -372,7 +375,7 @@ module esp_front
       StWay1Wait: begin
         cfg_d = sa_rd_cfg_i;
         st_d = sa_rd_st_i;
-        if (sa_rd_valid_i && sa_rd_cfg_i.dir_in && sa_rd_cfg_i.spi == spi) begin
+        if (way_hit) begin
           acct_d = 1'b1;
           state_d = hazard ? StHazard : StDecChk;
         end else begin

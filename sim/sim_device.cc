@@ -59,7 +59,7 @@ SimDevice::~SimDevice() = default;
 uint32_t SimDevice::Read32(uint32_t offset) {
   if (offset % 4 != 0 || offset >= kCsrBytes) return 0;
   top_->SetCsr(true, false, offset, 0);
-  top_->Tick(*axi_);
+  top_->Advance(*axi_, 1);
   top_->SetCsr(false, false, offset, 0);
   return top_->CsrRdata();
 }
@@ -67,7 +67,7 @@ uint32_t SimDevice::Read32(uint32_t offset) {
 void SimDevice::Write32(uint32_t offset, uint32_t value) {
   if (offset % 4 != 0 || offset >= kCsrBytes) return;
   top_->SetCsr(true, true, offset, value);
-  top_->Tick(*axi_);
+  top_->Advance(*axi_, 1);
   top_->SetCsr(false, false, offset, 0);
 }
 
@@ -75,9 +75,7 @@ bool SimDevice::IrqAsserted(unsigned vector) {
   return vector < kIrqVectors && (top_->Irq() >> vector & 1) != 0;
 }
 
-void SimDevice::Advance(uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i) top_->Tick(*axi_);
-}
+void SimDevice::Advance(uint64_t n) { top_->Advance(*axi_, n); }
 
 bool SimDevice::RunUntil(const std::function<bool()>& pred, uint64_t max_cycles) {
   for (uint64_t waited = 0; !pred(); waited += kPollStep) {

@@ -17,9 +17,8 @@ namespace ipsec::sim {
 class SimTop {
  public:
   virtual ~SimTop() = default;
-  // One clock: the AXI slave's outputs go in, the master's outputs are sampled, the edge
-  // happens, then the slave sees the handshakes of that edge.
-  virtual void Tick(AxiMemory& axi) = 0;
+  // n clocks (the loop is inside, so the per-clock path has no virtual call).
+  virtual void Advance(AxiMemory& axi, uint64_t n) = 0;
   // Drives the CSR port for the next clock (valid low when !valid).
   virtual void SetCsr(bool valid, bool write, uint32_t addr, uint32_t wdata) = 0;
   virtual uint32_t CsrRdata() = 0;
@@ -35,13 +34,17 @@ class SimTopOf final : public SimTop {
     SetCsr(false, false, 0, 0);
     tb_.Reset(4);
   }
-  void Tick(AxiMemory& axi) override {
+  // Each clock: the AXI slave's outputs go in, the master's outputs are sampled, the edge
+  // happens, then the slave sees the handshakes of that edge.
+  void Advance(AxiMemory& axi, uint64_t n) override {
     auto& m = tb_.model();
-    DriveAxiSlave(m, axi.out());
-    tb_.Eval();
-    const AxiMasterPins p = SampleAxiMaster(m);
-    tb_.Tick();
-    axi.Clock(p);
+    for (uint64_t i = 0; i < n; ++i) {
+      DriveAxiSlave(m, axi.out());
+      tb_.Eval();
+      const AxiMasterPins p = SampleAxiMaster(m);
+      tb_.Tick();
+      axi.Clock(p);
+    }
   }
   void SetCsr(bool valid, bool write, uint32_t addr, uint32_t wdata) override {
     auto& m = tb_.model();

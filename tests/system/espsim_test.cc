@@ -59,9 +59,11 @@ class EspsimTest : public ::testing::TestWithParam<std::string> {
 };
 
 // One outbound and one inbound SA per configuration, in the same file (loopback of one gateway).
-std::string SaJson(const std::string& mode, bool natt, bool esn, const std::string& key) {
+std::string SaJson(const std::string& mode, bool natt, bool esn, const std::string& key,
+                   int icv = 16) {
   const std::string common =
       "\"key\": \"" + key + "\", \"salt\": \"0a0b0c0d\", \"mode\": \"" + mode + "\", " +
+      "\"icv\": " + std::to_string(icv) + ", " +
       "\"tunnel\": {\"src\": \"192.0.2.1\", \"dst\": \"192.0.2.2\"}, \"natt\": " +
       (natt ? "{\"sport\": 4500, \"dport\": 4500}" : "null") +
       ", \"esn\": " + (esn ? "true" : "false");
@@ -122,13 +124,7 @@ TEST_P(EspsimTest, ShortIcvsRoundTripAndForgeryFails) {
   std::vector<size_t> len16;
   for (int icv : {16, 12, 8}) {
     SCOPED_TRACE("icv " + std::to_string(icv));
-    std::string sa = SaJson("tunnel", false, true, kKey128);
-    const std::string field = "\"icv\": " + std::to_string(icv) + ", ";
-    for (size_t pos = 0; (pos = sa.find("\"esn\"", pos)) != std::string::npos;) {
-      sa.insert(pos, field);
-      pos += field.size() + 5;  // past the "esn" just found
-    }
-    WriteFile("sa.json", sa);
+    WriteFile("sa.json", SaJson("tunnel", false, true, kKey128, icv));
     auto e = Espsim("encap --sa " + Path("sa.json") + " --in " + Path("in.pcap") + " --out " +
                     Path("esp.pcap"));
     ASSERT_EQ(e.status, 0) << e.output;
