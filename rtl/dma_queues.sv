@@ -43,6 +43,7 @@ module dma_queues
   input  logic                      cpl_done_i,
   input  logic                      release_i,
   output logic                      eng_live_o,       // the queue still has eng_epoch_i
+  output logic [31:0]               epochs_o,         // every queue's epoch, 4 bits each
   output logic [63:0]               cpl_addr_o,       // CQ base + CQ_TAIL * 16
   output logic                      cpl_phase_o
 );
@@ -58,8 +59,8 @@ module dma_queues
   logic [11:0] cq_head_q [Queues];
   logic [11:0] cq_tail_q [Queues];
   logic [3:0]  epoch_q   [Queues];
-  logic [2:0]  infl_q    [Queues];  // fetched, not yet released (at most 4: the engine's two
-                                    // slots and the back's two records)
+  logic [2:0]  infl_q    [Queues];  // fetched, not yet released (at most 6: the engine's two
+                                    // slots and the back's four records)
   logic [Queues-1:0] en_q, phase_q, stopped_q;
   logic [Queues-1:0] fblock_q;  // a descriptor read failed: no more fetches (STOPPED follows)
   logic [2:0]  rr_q;
@@ -100,6 +101,13 @@ module dma_queues
   assign pick_desc_addr_o = sq_base_q[pq] + {47'd0, sq_head_q[pq], 5'd0};
   assign pick_epoch_o = epoch_q[pq];
   assign eng_live_o = epoch_q[eq] == eng_epoch_i;
+  for (genvar q = 0; q < 8; q++) begin : gen_epochs
+    if (q < Queues) begin : gen_live
+      assign epochs_o[4 * q +: 4] = epoch_q[q];
+    end else begin : gen_none
+      assign epochs_o[4 * q +: 4] = 4'd0;
+    end
+  end
   assign cpl_addr_o = cq_base_q[eq] + {48'd0, cq_tail_q[eq], 4'd0};
   assign cpl_phase_o = phase_q[eq];
 

@@ -1,12 +1,25 @@
-// esp_back: the packet engine's back (part of esp_engine; doc: rtl/doc/esp_engine.md). One
-// record from the front at a time, in fetch order: the lane's result, the replay commit when
-// the ICV verified (a refused commit -> REPLAY), the per-SA accounting (lifetimes, counters:
-// the only SA state write of the device), events (SEQ_OVERFLOW, SOFT, HARD in the model's
-// order), the output DMA (error -> DMA_ERROR), STAT_* and the completion (Account and Process
-// in hw/model/device_model.cc). A record of a queue that was reset (epoch) or whose completion
-// write failed after the fetch is dropped without any effect (its lane output drained), as the
-// model would never have fetched it; a failed descriptor read becomes the QUEUE_ERROR event
-// at its place in order.
+// esp_back: the packet engine's back (part of esp_engine; doc: rtl/doc/esp_engine.md). It holds
+// up to four records from the front, in fetch order, in a small ring, and works on two of them
+// at once:
+//   stage A (output), oldest record without output: the lane's result, then the output beats,
+//     written to out_addr when the lane says OK (or drained);
+//   stage B (effects), oldest record: the replay commit when the ICV verified (a refused commit
+//     -> REPLAY), the per-SA accounting (lifetimes, counters: the only SA state write of the
+//     device), events (SEQ_OVERFLOW, SOFT, HARD in the model's order), waiting for the output
+//     write's response (error -> DMA_ERROR), STAT_* and the completion.
+// So packet N+1's output streams while packet N waits for its completion's write response,
+// and the host bus carries output and completion beats back to back. The effects (replay,
+// accounting, events, statistics, completion) stay in fetch order and exactly the model's
+// (Account and Process in hw/model/device_model.cc): B starts a record only after the previous
+// record's completion write succeeded, and a record of a queue that was reset (epoch) or whose
+// completion write failed after the fetch is dropped without any effect, as the model would
+// never have fetched it. Only the output bytes run ahead: such a dropped record, or one that
+// ends REPLAY at the commit or DMA_ERROR, may have written its output buffer (the ring
+// protocol leaves a buffer undefined unless its completion is OK: rtl/doc/ring_protocol.md).
+// A failed descriptor read becomes the QUEUE_ERROR event at its place in order.
+//
+// Writes go to the DMA master in request order (A's output, B's completion, in whichever order
+// they asked); a FIFO of the requests' kinds routes wr_done_i, another the W data.
 //
 // Byte order: the lane's output and the DMA write data have byte 0 in [127:120]; the
 // completion beat is the 16-byte CQ entry of hw/regmap.toml (cookie, out_len, status, phase,
@@ -41,6 +54,7 @@ module esp_back
   output logic              cpl_done_o,
   output logic              release_o,        // done with a fetched packet
   input  logic              eng_live_i,
+  input  logic [31:0]       q_epochs_i,       // every queue's epoch (4 bits per queue)
   input  logic [63:0]       cpl_addr_i,
   input  logic              cpl_phase_i,
   // DMA master, write side.
@@ -89,89 +103,208 @@ module esp_back
 );
   `include "prim_assert.svh"
 
+  localparam int unsigned Recs = 4;  // records held (a power of two)
+  typedef logic [1:0] idx_t;
+
+  // ------------------------------------------------------------------------------- records
+  // The ring: written at wp by the front; stage A works at ap, stage B at bp (bp <= ap <= wp);
+  // B may work on A's record once A has its result (B's effects need the status, not the
+  // output beats, so the front's same-SA wait ends before the output has streamed).
+  back_t       r_q [Recs];
+  sa_cfg_t     rc_q [Recs];           // the SA's limits, as the front read them
+  sa_state_t   rs_q [Recs];           // the SA's state, as the front read it
+  logic [15:0] r_out_len_q [Recs];    // output bytes of an OK packet (from A)
+  logic        r_drop_q [Recs];       // A found the queue reset or flushed: output drained
+  logic        r_cmt_q [Recs];        // decap with a verified ICV: replay commit in B
+  logic        r_res_q [Recs];        // A has the lane's result (or there is no lane job)
+  logic        r_out_pend_q [Recs];   // the output is to be written, its response not yet in
+  logic        r_out_err_q [Recs];    // ... and it failed
+  logic [2:0]  wp_q, ap_q, bp_q;      // one wrap bit above the index
+  idx_t        wi, ai, bi;
+  logic [2:0]  cnt;
+  assign wi = wp_q[1:0];
+  assign ai = ap_q[1:0];
+  assign bi = bp_q[1:0];
+  assign cnt = wp_q - bp_q;
+  assign rec_ready_o = cnt != 3'(Recs);
+  assign busy_o = cnt != 3'd0;
+
+  logic a_has, b_has;  // stage A / B has a record
+  assign a_has = ap_q != wp_q;
+  assign b_has = cnt != 3'd0 && r_res_q[bi];
+  logic b_a_past;  // ... and A is done with it: B may finish it
+  assign b_a_past = bp_q != ap_q;
+  back_t b_rec, a_rec;
+  assign b_rec = r_q[bi];
+  assign a_rec = r_q[ai];
+
+  // Queues whose completion write failed (in this epoch): their fetched packets are dropped.
+  logic [7:0] flush_q;
+  logic [3:0] flush_epoch_q [8];
+  logic       a_live, a_flushed, b_flushed;
+  assign a_live = q_epochs_i[4 * a_rec.q +: 4] == a_rec.epoch;
+  assign a_flushed = !a_live || (flush_q[a_rec.q] && flush_epoch_q[a_rec.q] == a_rec.epoch);
+  assign b_flushed = !eng_live_i || (flush_q[b_rec.q] && flush_epoch_q[b_rec.q] == b_rec.epoch);
+
+  // The front must not use an SA's state while a packet accounted to it is here and B has not
+  // written it yet (the replay commit comes before the accounting too). b_wr2_q: the write is
+  // at least two clocks old, so an SA read the front made in the previous clock saw it.
+  logic b_wr_q, b_wr2_q;
+  always_comb begin
+    haz_o = 1'b0;
+    for (int i = 0; i < int'(Recs); i++) begin
+      logic [1:0] off;
+      off = 2'(idx_t'(i) - bi);
+      if ({1'b0, off} < cnt && r_q[i].kind == KPacket && r_q[i].acct &&
+          r_q[i].slot[SlotW-1:0] == f_slot_i && !(idx_t'(i) == bi && b_wr2_q)) begin
+        haz_o = 1'b1;
+      end
+    end
+  end
+
+  // ------------------------------------------------------------------------------- writes
+  // Requests in flight, oldest first: kind (completion or A's output) and record, for
+  // wr_done_i; and the requests whose W data is not all out yet (at most one of each stage).
+  localparam int unsigned WrTags = 4;  // = the DMA master's requests waiting for B
+  logic       tag_cpl_q [WrTags];
+  idx_t       tag_idx_q [WrTags];
+  logic [2:0] tag_wp_q, tag_rp_q;
+  logic       dq_cpl_q [2];           // W data order: 1 = B's completion beat, 0 = A's output
+  logic [1:0] dq_wp_q, dq_rp_q;
+  logic       d_head_a, d_head_b;
+  assign d_head_a = dq_wp_q != dq_rp_q && !dq_cpl_q[dq_rp_q[0]];
+  assign d_head_b = dq_wp_q != dq_rp_q && dq_cpl_q[dq_rp_q[0]];
+
+  logic a_req, b_req;                 // the stages ask to write (B first)
+  logic a_acc, b_acc;                 // ... and the request is taken this clock
+  logic [63:0] b_req_addr;
+  assign b_req_addr = cpl_addr_i;
+  assign wr_req_valid_o = a_req || b_req;
+  assign b_acc = b_req && wr_req_ready_i;
+  assign a_acc = a_req && !b_req && wr_req_ready_i;
+  logic done_out, done_cpl;           // wr_done_i for an output / the completion
+  assign done_out = wr_done_i && !tag_cpl_q[tag_rp_q[1:0]];
+  assign done_cpl = wr_done_i && tag_cpl_q[tag_rp_q[1:0]];
+
+  // ------------------------------------------------------------------------------- stage A
+  typedef enum logic [1:0] {
+    AIdle,    // takes the lane's result (or passes a record without a lane job on)
+    AReq,     // output write requested, not yet taken
+    AStream   // output beats: to the DMA write, or drained
+  } astate_e;
+  astate_e    astate_q, astate_d;
+  logic       a_write_q, a_write_d;   // the beats go to the DMA write
+  logic [9:0] a_left_q, a_left_d;     // output beats still to come from the lane
+  logic       a_take;                 // the lane's result is taken this clock
+  logic       a_adv;                  // A is done with its record
+  logic       a_write_new, a_cmt_new, a_drop_new;
+  logic [15:0] a_out_len_new;
+  logic       a_beat;                 // an output beat is taken from the lane
+  assign res_ready_o = astate_q == AIdle && a_has && a_rec.kind == KPacket && a_rec.lane;
+  assign a_take = res_ready_o && res_valid_i;
+  assign a_beat = out_valid_i && out_ready_o;
+  assign out_ready_o = astate_q == AStream && a_left_q != 10'd0 &&
+                       (!a_write_q || (d_head_a && wr_data_ready_i));
+  assign a_drop_new = a_flushed;
+  assign a_out_len_new = res_i.status == StatusOk ? {2'd0, res_i.out_len} : 16'd0;
+  assign a_write_new = !a_drop_new && a_out_len_new != 16'd0;
+  assign a_cmt_new = a_rec.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
+                     res_i.status != StatusNoSpace;
+  assign lane_busy_o = res_ready_o && !res_valid_i;
+  assign a_req = astate_q == AReq || (a_take && a_write_new);
+
+  always_comb begin
+    astate_d = astate_q;
+    a_write_d = a_write_q;
+    a_left_d = a_left_q;
+    a_adv = 1'b0;
+    unique case (astate_q)
+      AIdle: begin
+        if (a_has && !(a_rec.kind == KPacket && a_rec.lane)) begin
+          a_adv = 1'b1;  // no lane job: nothing to output
+        end else if (a_take) begin
+          a_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+          a_write_d = a_write_new;
+          if (a_write_new) begin
+            astate_d = a_acc ? AStream : AReq;
+          end else if (a_left_d != 10'd0) begin
+            astate_d = AStream;  // drained
+          end else begin
+            a_adv = 1'b1;
+          end
+        end
+      end
+      AReq: if (a_acc) astate_d = AStream;
+      AStream: begin
+        if (a_beat) begin
+          a_left_d = a_left_q - 10'd1;
+          if (a_left_q == 10'd1) begin
+            a_adv = 1'b1;
+            astate_d = AIdle;
+          end
+        end
+      end
+      default: astate_d = AIdle;
+    endcase
+  end
+
+  // ------------------------------------------------------------------------------- stage B
   typedef enum logic [3:0] {
     BIdle,
-    BRes,
     BCmt,
     BCmtWait,
     BAcct,
     BEvSeq,
     BEvSoft,
     BEvHard,
-    BOut,
     BOutWait,
     BCpl,
-    BCplWait
+    BCplWait,
+    BDrop
   } bstate_e;
-  bstate_e      bstate_q, bstate_d;
-  back_t        b_q, b_d;            // the record being processed
-  logic         b_valid_q;
-  sa_cfg_t      b_cfg_q;             // the SA's limits, with its state
-  sa_state_t    b_st_q, b_st_d;
-  back_t        n_q;                 // the next record, handed on while b_q is processed
-  logic         n_valid_q;
-  sa_cfg_t      n_cfg_q;
-  sa_state_t    n_st_q;
-  logic         b_load;              // n_q moves to b_q this clock
-  logic         b_done;              // the back finishes its record this clock
-  logic         b_drop_q, b_drop_d;  // fetched behind a reset or a completion error: no effect
-  logic         b_ev_soft_q, b_ev_soft_d, b_ev_hard_q, b_ev_hard_d;
-  logic [3:0]   b_status_q, b_status_d;  // the final status (REPLAY, DMA_ERROR)
-  logic [15:0]  b_out_len_q, b_out_len_d;
-  lane_result_t res_q, res_d;
-  logic         write_out_q, write_out_d;  // output beats go to DMA (else drained)
-  logic [9:0]   out_left_q, out_left_d;    // output beats still to come from the lane
-  logic         dma_err_q, dma_err_d;
-  // Queues whose completion write failed (in this epoch): their fetched packets are dropped.
-  logic [7:0]   flush_q;
-  logic [3:0]   flush_epoch_q [8];
-  logic         b_flushed;
-  assign b_flushed = !eng_live_i || (flush_q[b_q.q] && flush_epoch_q[b_q.q] == b_q.epoch);
-
-  // The front must not use an SA's state while a packet accounted to it is here and BAcct has
-  // not written it yet (the replay commit comes before BAcct too). b_wr2_q: the write is at
-  // least two clocks old, so an SA read the front made in the previous clock saw it.
-  logic b_wr_q, b_wr2_q;
-  assign rec_ready_o = !n_valid_q;
-  assign haz_o = (b_valid_q && b_q.kind == KPacket && b_q.acct && !b_wr2_q &&
-                  b_q.slot[SlotW-1:0] == f_slot_i) ||
-                 (n_valid_q && n_q.kind == KPacket && n_q.acct &&
-                  n_q.slot[SlotW-1:0] == f_slot_i);
-  assign busy_o = b_valid_q || n_valid_q;
-  assign b_load = n_valid_q && (!b_valid_q || b_done);
+  bstate_e     bstate_q, bstate_d;
+  logic        b_done;                 // B finishes its record this clock
+  logic        b_ev_soft_q, b_ev_soft_d, b_ev_hard_q, b_ev_hard_d;
+  logic [3:0]  b_status_q, b_status_d;  // the final status (REPLAY, DMA_ERROR)
+  logic [15:0] b_out_len_q, b_out_len_d;
+  sa_cfg_t     b_cfg;
+  sa_state_t   b_st;
+  assign b_cfg = rc_q[bi];
+  assign b_st = rs_q[bi];
   logic unused_b_cfg;
-  assign unused_b_cfg = ^{b_cfg_q.dir_in, b_cfg_q.aes256, b_cfg_q.tunnel, b_cfg_q.natt,
-                          b_cfg_q.esn, b_cfg_q.icv, b_cfg_q.spi, b_cfg_q.salt, b_cfg_q.tun_src,
-                          b_cfg_q.tun_dst, b_cfg_q.sport, b_cfg_q.dport, b_cfg_q.window,
-                          res_q.status, res_q.icv_ok, res_q.inner_len};
+  assign unused_b_cfg = ^{b_cfg.dir_in, b_cfg.aes256, b_cfg.tunnel, b_cfg.natt, b_cfg.esn,
+                          b_cfg.icv, b_cfg.spi, b_cfg.salt, b_cfg.tun_src, b_cfg.tun_dst,
+                          b_cfg.sport, b_cfg.dport, b_cfg.window, res_i.icv_ok,
+                          res_i.inner_len, out_last_i, b_rec.lane, b_rec.decap, b_rec.out_addr,
+                          a_rec};
 
-  // Account (device_model.cc): the state after the back's packet.
+  // Account (device_model.cc): the state after B's packet.
   sa_state_t acct_st;
   logic acct_soft, acct_hard;
   always_comb begin
-    acct_st = b_st_q;
+    acct_st = b_st;
     acct_soft = 1'b0;
     acct_hard = 1'b0;
     unique case (b_status_q)
       StatusOk: begin
-        acct_st.pkts = b_st_q.pkts + 64'd1;
-        acct_st.bytes = b_st_q.bytes + b_q.bytes;
-        if (!b_st_q.soft_hit &&
-            ((b_cfg_q.soft_pkts != 64'd0 && acct_st.pkts >= b_cfg_q.soft_pkts) ||
-             (b_cfg_q.soft_bytes != 64'd0 && acct_st.bytes >= b_cfg_q.soft_bytes))) begin
+        acct_st.pkts = b_st.pkts + 64'd1;
+        acct_st.bytes = b_st.bytes + b_rec.bytes;
+        if (!b_st.soft_hit &&
+            ((b_cfg.soft_pkts != 64'd0 && acct_st.pkts >= b_cfg.soft_pkts) ||
+             (b_cfg.soft_bytes != 64'd0 && acct_st.bytes >= b_cfg.soft_bytes))) begin
           acct_st.soft_hit = 1'b1;
           acct_soft = 1'b1;
         end
-        if (!b_st_q.hard_hit &&
-            ((b_cfg_q.hard_pkts != 64'd0 && acct_st.pkts >= b_cfg_q.hard_pkts) ||
-             (b_cfg_q.hard_bytes != 64'd0 && acct_st.bytes >= b_cfg_q.hard_bytes))) begin
+        if (!b_st.hard_hit &&
+            ((b_cfg.hard_pkts != 64'd0 && acct_st.pkts >= b_cfg.hard_pkts) ||
+             (b_cfg.hard_bytes != 64'd0 && acct_st.bytes >= b_cfg.hard_bytes))) begin
           acct_st.hard_hit = 1'b1;
           acct_hard = 1'b1;
         end
       end
-      StatusReplay: acct_st.replay = b_st_q.replay + 32'd1;
-      StatusAuthFail: acct_st.auth_fail = b_st_q.auth_fail + 32'd1;
-      default: acct_st.other_drops = b_st_q.other_drops + 32'd1;
+      StatusReplay: acct_st.replay = b_st.replay + 32'd1;
+      StatusAuthFail: acct_st.auth_fail = b_st.auth_fail + 32'd1;
+      default: acct_st.other_drops = b_st.other_drops + 32'd1;
     endcase
   end
 
@@ -179,79 +312,63 @@ module esp_back
   logic [127:0] cpl_beat;
   always_comb begin
     logic [7:0] b [16];
-    for (int i = 0; i < 4; i++) b[i] = b_q.cookie[8 * i +: 8];
+    for (int i = 0; i < 4; i++) b[i] = b_rec.cookie[8 * i +: 8];
     b[4] = b_out_len_q[7:0];
     b[5] = b_out_len_q[15:8];
     b[6] = {4'd0, b_status_q};
     b[7] = {7'd0, cpl_phase_i};
-    for (int i = 0; i < 8; i++) b[8 + i] = b_q.seq[8 * i +: 8];
+    for (int i = 0; i < 8; i++) b[8 + i] = b_rec.seq[8 * i +: 8];
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
 
-  logic take_res, take_drop;  // the lane's result is taken this clock (BRes, or BIdle)
-  logic cpl_req;              // the completion is requested this clock (BCpl, or BOutWait)
+  // The completion is asked for (BCpl's work) in BCpl, and in BAcct without events and
+  // BOutWait once the output write is answered.
+  logic b_ev_any, cpl_ask;
+  assign b_ev_any = b_rec.ev_seq || (b_rec.acct && (acct_soft || acct_hard));
+  assign cpl_ask = bstate_q == BCpl ||
+                   ((bstate_q == BOutWait || (bstate_q == BAcct && !b_ev_any)) &&
+                    !r_out_pend_q[bi] && b_a_past);
+  assign b_req = cpl_ask && eng_live_i;
   always_comb begin
     bstate_d = bstate_q;
-    b_drop_d = b_drop_q;
-    b_st_d = b_st_q;
     b_status_d = b_status_q;
     b_out_len_d = b_out_len_q;
     b_ev_soft_d = b_ev_soft_q;
     b_ev_hard_d = b_ev_hard_q;
-    res_d = res_q;
-    write_out_d = write_out_q;
-    out_left_d = out_left_q;
-    dma_err_d = dma_err_q;
     b_done = 1'b0;
-    take_res = 1'b0;
-    take_drop = 1'b0;
-    cpl_req = 1'b0;
-    wr_req_valid_o = 1'b0;
-    wr_req_addr_o = b_q.out_addr;
-    wr_req_len_o = {2'd0, res_q.out_len};
     sa_wr_o = 1'b0;
-    sa_wr_slot_o = b_q.slot[SlotW-1:0];
+    sa_wr_slot_o = b_rec.slot[SlotW-1:0];
     sa_wr_st_o = acct_st;
     release_o = 1'b0;
     stop_o = 1'b0;
     cpl_done_o = 1'b0;
     ev_push_o = 1'b0;
     ev_type_o = EventNone;
-    ev_slot_o = b_q.slot;
+    ev_slot_o = b_rec.slot;
     stat_valid_o = 1'b0;
     cpl_valid_o = 1'b0;
     unique case (bstate_q)
       BIdle: begin
-        b_status_d = b_q.status;
-        b_out_len_d = 16'd0;
+        b_status_d = b_rec.status;
+        b_out_len_d = r_out_len_q[bi];
         b_ev_soft_d = 1'b0;
         b_ev_hard_d = 1'b0;
-        dma_err_d = 1'b0;
-        out_left_d = 10'd0;
-        b_drop_d = b_flushed;
-        if (b_valid_q) begin
-          if (b_q.kind == KFetchErr) begin
+        if (b_has) begin
+          if (b_rec.kind == KFetchErr) begin
             // Q_STATUS.STOPPED becomes visible with the event (the fetcher stopped already).
-            stop_o = 1'b1;
-            ev_push_o = eng_live_i;
+            stop_o = b_a_past;
+            ev_push_o = b_a_past && eng_live_i;
             ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, b_q.q};
-            b_done = 1'b1;  // never counted in flight: no release
-          end else if (b_q.lane) begin
-            bstate_d = BRes;
-            take_res = res_valid_i;  // the result is there: BRes's work now
-            take_drop = b_flushed;
-          end else if (b_flushed) begin
-            release_o = 1'b1;  // as if never fetched
-            b_done = 1'b1;
+            ev_slot_o = {13'd0, b_rec.q};
+            b_done = b_a_past;  // never counted in flight: no release
+          end else if (r_drop_q[bi] || b_flushed) begin
+            bstate_d = BDrop;  // as if never fetched (once its output write is answered)
+          end else if (r_cmt_q[bi]) begin
+            bstate_d = BCmt;
           end else begin
             bstate_d = BAcct;
           end
         end
-      end
-      BRes: begin
-        take_res = res_valid_i;
-        take_drop = b_drop_q;
       end
       BCmt: if (rp_cmt_ready_i) bstate_d = BCmtWait;  // rp_cmt_valid_o is high
       BCmtWait: begin
@@ -265,25 +382,17 @@ module esp_back
         end
       end
       BAcct: begin
-        // b_q.bytes: decap bytes as device_model.cc counts them (from the lane); encap: from
+        // b_rec.bytes: decap bytes as device_model.cc counts them (from the lane); encap: from
         // the front.
-        if (b_q.acct) begin
+        if (b_rec.acct) begin
           sa_wr_o = 1'b1;
-          b_st_d = acct_st;
           b_ev_soft_d = acct_soft;
           b_ev_hard_d = acct_hard;
         end
-        if (b_q.ev_seq || (b_q.acct && (acct_soft || acct_hard))) begin
-          bstate_d = BEvSeq;
-        end else begin
-          // No event: straight to the output (BOut's request made here).
-          write_out_d = b_status_q == StatusOk && b_out_len_q != 16'd0;
-          wr_req_valid_o = write_out_d;
-          bstate_d = (write_out_d && !wr_req_ready_i) ? BOut : BOutWait;
-        end
+        bstate_d = b_ev_any ? BEvSeq : BOutWait;
       end
       BEvSeq: begin
-        if (b_q.ev_seq) begin
+        if (b_rec.ev_seq) begin
           ev_push_o = 1'b1;
           ev_type_o = EventSeqOverflow;
         end
@@ -301,198 +410,182 @@ module esp_back
           ev_push_o = 1'b1;
           ev_type_o = EventHardLifetime;
         end
-        write_out_d = b_status_q == StatusOk && b_out_len_q != 16'd0;
-        bstate_d = BOut;
+        bstate_d = BOutWait;
       end
-      BOut: begin
-        // Output: to host memory when OK, else the lane's beats (if any) are drained.
-        if (write_out_q) begin
-          wr_req_valid_o = 1'b1;
-          if (wr_req_ready_i) bstate_d = BOutWait;
-        end else begin
-          bstate_d = BOutWait;
-        end
-      end
-      BOutWait: begin
-        if (out_valid_i && out_ready_o) out_left_d = out_left_q - 10'd1;
-        if (wr_done_i) begin
-          write_out_d = 1'b0;
-          dma_err_d = wr_err_i;
-        end
-        if ((!write_out_q || wr_done_i) && out_left_q == 10'd0) begin
-          if (dma_err_d) begin
-            b_status_d = StatusDmaError;
-            b_out_len_d = 16'd0;
-          end
-          if (b_drop_q) begin
-            release_o = 1'b1;
-            b_done = 1'b1;
-            bstate_d = BIdle;
-          end else begin
-            bstate_d = BCpl;
-            cpl_req = 1'b1;  // BCpl's work in this clock already
-          end
-        end
-      end
-      BCpl: cpl_req = 1'b1;
+      BOutWait, BCpl: ;  // cpl_ask below
       BCplWait: begin
-        if (wr_done_i) begin
+        if (done_cpl) begin
           if (wr_err_i) begin
             stop_o = 1'b1;
             ev_push_o = eng_live_i;
             ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, b_q.q};
+            ev_slot_o = {13'd0, b_rec.q};
           end else begin
             cpl_done_o = 1'b1;
             cpl_valid_o = eng_live_i;
           end
           release_o = 1'b1;
           b_done = 1'b1;
-          bstate_d = BIdle;
+        end
+      end
+      BDrop: begin
+        if (!r_out_pend_q[bi] && b_a_past) begin
+          release_o = 1'b1;
+          b_done = 1'b1;
         end
       end
       default: bstate_d = BIdle;
     endcase
-    if (cpl_req) begin
-      // The completion write (status final: b_status_d).
+    if (cpl_ask) begin
+      // The output is answered: its error becomes the status; then the completion write.
+      if (r_out_err_q[bi]) begin
+        b_status_d = StatusDmaError;
+        b_out_len_d = 16'd0;
+      end
       if (!eng_live_i) begin
         release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
         b_done = 1'b1;
-        bstate_d = BIdle;
       end else begin
-        wr_req_valid_o = 1'b1;
-        wr_req_addr_o = cpl_addr_i;
-        wr_req_len_o = 16'd16;
-        if (wr_req_ready_i) bstate_d = BCplWait;
-        stat_valid_o = wr_req_ready_i;
+        stat_valid_o = b_acc;
+        bstate_d = b_acc ? BCplWait : BCpl;
       end
     end
-    if (take_res) begin
-      // Status, output length; on to the replay commit, the accounting or (dropped) the drain.
-      res_d = res_i;
-      b_status_d = res_i.status;
-      if (res_i.status == StatusOk) b_out_len_d = {2'd0, res_i.out_len};
-      out_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
-      if (take_drop) begin
-        write_out_d = 1'b0;
-        bstate_d = BOutWait;  // drain the lane's output, then nothing
-      end else if (b_q.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
-                   res_i.status != StatusNoSpace) begin
-        bstate_d = BCmt;
-      end else begin
-        bstate_d = BAcct;
-      end
-    end
+    if (b_done) bstate_d = BIdle;
   end
 
-  // The record: loaded from the front, freed when done; decap bytes from the lane's result.
-  always_comb begin
-    b_d = b_q;
-    if (b_load) begin
-      b_d = n_q;
-    end else if (res_valid_i && res_ready_o && b_q.decap) begin
-      b_d.bytes = {50'd0, res_i.inner_len};  // decap bytes as device_model.cc counts them
-    end
-  end
+  // ------------------------------------------------------------------------------- outputs
+  assign wr_req_addr_o = b_req ? b_req_addr : a_rec.out_addr;
+  assign wr_req_len_o = b_req ? 16'd16 : astate_q == AIdle ? a_out_len_new : r_out_len_q[ai];
+  assign wr_data_valid_o = (d_head_a && astate_q == AStream && a_write_q && out_valid_i &&
+                            a_left_q != 10'd0) || d_head_b;
+  assign wr_data_o = d_head_b ? cpl_beat : out_data_i;
 
-  // Lane output: to the DMA write (OK packets) or drained; the completion beat after it.
-  // Kept out of the FSM's block: it must not depend on its inputs from the lane.
-  assign res_ready_o = bstate_q == BRes ||
-                       (bstate_q == BIdle && b_valid_q && b_q.kind == KPacket && b_q.lane);
-  assign out_ready_o = bstate_q == BOutWait && out_left_q != 10'd0 &&
-                       (!write_out_q || wr_data_ready_i);
-  assign wr_data_valid_o = (bstate_q == BOutWait && write_out_q && out_valid_i &&
-                            out_left_q != 10'd0) || bstate_q == BCplWait;
-  assign wr_data_o = (bstate_q == BCplWait) ? cpl_beat : out_data_i;
-
-  assign eng_q_o = b_q.q;
-  assign eng_epoch_o = b_q.epoch;
-  assign cpl_q_o = b_q.q;
-  assign cpl_force_o = b_q.irq;
+  assign eng_q_o = b_rec.q;
+  assign eng_epoch_o = b_rec.epoch;
+  assign cpl_q_o = b_rec.q;
+  assign cpl_force_o = b_rec.irq;
   assign stat_status_o = b_status_d;  // with stat_valid_o: the final status
-  assign stat_encap_ok_o = b_status_d == StatusOk && b_q.encap_op;
-  assign stat_decap_ok_o = b_status_d == StatusOk && !b_q.encap_op;
+  assign stat_encap_ok_o = b_status_d == StatusOk && b_rec.encap_op;
+  assign stat_decap_ok_o = b_status_d == StatusOk && !b_rec.encap_op;
   assign rp_cmt_valid_o = bstate_q == BCmt;
-  assign rp_cmt_slot_o = b_q.slot[SlotW-1:0];
-  assign rp_cmt_seq_o = b_q.seq;
-  assign idle_o = bstate_q == BIdle && !b_valid_q && !n_valid_q;
-  assign lane_busy_o = bstate_q == BRes;
+  assign rp_cmt_slot_o = b_rec.slot[SlotW-1:0];
+  assign rp_cmt_seq_o = b_rec.seq;
+  assign idle_o = cnt == 3'd0 && astate_q == AIdle && bstate_q == BIdle;
+
+  logic d_pop;  // the W data of the oldest request is all out
+  assign d_pop = wr_data_valid_o && wr_data_ready_i && (d_head_b || a_left_q == 10'd1);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      for (int i = 0; i < int'(Recs); i++) begin
+        r_q[i] <= '0;
+        rc_q[i] <= '0;
+        rs_q[i] <= sa_state_empty();
+        r_out_len_q[i] <= 16'd0;
+        r_drop_q[i] <= 1'b0;
+        r_cmt_q[i] <= 1'b0;
+        r_res_q[i] <= 1'b0;
+        r_out_pend_q[i] <= 1'b0;
+        r_out_err_q[i] <= 1'b0;
+      end
+      wp_q <= 3'd0;
+      ap_q <= 3'd0;
+      bp_q <= 3'd0;
+      for (int i = 0; i < int'(WrTags); i++) begin
+        tag_cpl_q[i] <= 1'b0;
+        tag_idx_q[i] <= 2'd0;
+      end
+      tag_wp_q <= 3'd0;
+      tag_rp_q <= 3'd0;
+      dq_cpl_q[0] <= 1'b0;
+      dq_cpl_q[1] <= 1'b0;
+      dq_wp_q <= 2'd0;
+      dq_rp_q <= 2'd0;
+      astate_q <= AIdle;
+      a_write_q <= 1'b0;
+      a_left_q <= 10'd0;
       bstate_q <= BIdle;
-      b_q <= '0;
-      b_valid_q <= 1'b0;
-      b_cfg_q <= '0;
-      b_st_q <= sa_state_empty();
-      n_q <= '0;
-      n_valid_q <= 1'b0;
-      b_wr_q <= 1'b0;
-      b_wr2_q <= 1'b0;
-      n_cfg_q <= '0;
-      n_st_q <= sa_state_empty();
-      b_drop_q <= 1'b0;
       b_status_q <= 4'd0;
       b_out_len_q <= 16'd0;
       b_ev_soft_q <= 1'b0;
       b_ev_hard_q <= 1'b0;
-      res_q <= '0;
-      write_out_q <= 1'b0;
-      out_left_q <= 10'd0;
-      dma_err_q <= 1'b0;
+      b_wr_q <= 1'b0;
+      b_wr2_q <= 1'b0;
       flush_q <= 8'd0;
       for (int q = 0; q < 8; q++) flush_epoch_q[q] <= 4'd0;
     end else begin
+      // Records.
+      if (hand_i) begin
+        r_q[wi] <= hand_rec_i;
+        rc_q[wi] <= hand_cfg_i;
+        rs_q[wi] <= hand_st_i;
+        r_out_len_q[wi] <= 16'd0;
+        r_drop_q[wi] <= 1'b0;
+        r_cmt_q[wi] <= 1'b0;
+        r_res_q[wi] <= !(hand_rec_i.kind == KPacket && hand_rec_i.lane);
+        r_out_pend_q[wi] <= 1'b0;
+        r_out_err_q[wi] <= 1'b0;
+        wp_q <= wp_q + 3'd1;
+      end
+      if (a_take) begin
+        r_q[ai].status <= res_i.status;
+        if (a_rec.decap) r_q[ai].bytes <= {50'd0, res_i.inner_len};  // as device_model.cc
+        r_out_len_q[ai] <= a_out_len_new;
+        r_drop_q[ai] <= a_drop_new;
+        r_cmt_q[ai] <= a_cmt_new;
+        r_res_q[ai] <= 1'b1;
+        r_out_pend_q[ai] <= a_write_new;
+      end
+      if (done_out) begin
+        r_out_pend_q[tag_idx_q[tag_rp_q[1:0]]] <= 1'b0;
+        r_out_err_q[tag_idx_q[tag_rp_q[1:0]]] <= wr_err_i;
+      end
+      if (a_adv) ap_q <= ap_q + 3'd1;
+      if (b_done) bp_q <= bp_q + 3'd1;
+      // Writes in flight.
+      if (a_acc || b_acc) begin
+        tag_cpl_q[tag_wp_q[1:0]] <= b_acc;
+        tag_idx_q[tag_wp_q[1:0]] <= ai;
+        tag_wp_q <= tag_wp_q + 3'd1;
+        dq_cpl_q[dq_wp_q[0]] <= b_acc;
+        dq_wp_q <= dq_wp_q + 2'd1;
+      end
+      if (wr_done_i) tag_rp_q <= tag_rp_q + 3'd1;
+      if (d_pop) dq_rp_q <= dq_rp_q + 2'd1;
+      // Stages.
+      astate_q <= astate_d;
+      a_write_q <= a_write_d;
+      a_left_q <= a_left_d;
       bstate_q <= bstate_d;
-      b_q <= b_d;
-      if (hand_i) begin
-        n_q <= hand_rec_i;
-        n_cfg_q <= hand_cfg_i;
-        n_st_q <= hand_st_i;
-      end
-      if (hand_i) begin
-        n_valid_q <= 1'b1;
-      end else if (b_load) begin
-        n_valid_q <= 1'b0;
-      end
-      if (b_load) begin
+      b_status_q <= b_status_d;
+      b_out_len_q <= b_out_len_d;
+      b_ev_soft_q <= b_ev_soft_d;
+      b_ev_hard_q <= b_ev_hard_d;
+      if (b_done) begin
         b_wr_q <= 1'b0;
         b_wr2_q <= 1'b0;
       end else begin
         if (sa_wr_o) b_wr_q <= 1'b1;
         b_wr2_q <= b_wr_q;
       end
-      if (b_load) begin
-        b_valid_q <= 1'b1;
-        b_cfg_q <= n_cfg_q;
-        b_st_q <= n_st_q;
-      end else begin
-        if (b_done) b_valid_q <= 1'b0;
-        b_st_q <= b_st_d;
-      end
-      b_drop_q <= b_drop_d;
-      b_status_q <= b_status_d;
-      b_out_len_q <= b_out_len_d;
-      b_ev_soft_q <= b_ev_soft_d;
-      b_ev_hard_q <= b_ev_hard_d;
-      res_q <= res_d;
-      write_out_q <= write_out_d;
-      out_left_q <= out_left_d;
-      dma_err_q <= dma_err_d;
       // A completion write failed: the queue's packets fetched meanwhile are dropped. The queue
       // is stopped, so its next successful fetch comes after a re-enable and ends the drop.
       if (fetch_ok_i) flush_q[f_q_i] <= 1'b0;
       if (stop_o) begin
-        flush_q[b_q.q] <= 1'b1;
-        flush_epoch_q[b_q.q] <= b_q.epoch;
+        flush_q[b_rec.q] <= 1'b1;
+        flush_epoch_q[b_rec.q] <= b_rec.epoch;
       end
     end
   end
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
-  `ASSERT(HandOnlyWhenFree_A, hand_i |-> !n_valid_q)
-  `ASSERT(DoneOnlyHeld_A, b_done |-> b_valid_q)
-  `ASSERT(OutOnlyWhenExpected_A, out_valid_i && out_ready_o |-> out_left_q != 10'd0)
-  `ASSERT(OutLastAgrees_A, out_valid_i && out_ready_o |-> out_last_i == (out_left_q == 10'd1))
+  `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
+  `ASSERT(StagesInOrder_A, 3'(ap_q - bp_q) <= cnt)
+  `ASSERT(DoneOnlyHeld_A, b_done |-> b_has)
+  `ASSERT(AOnlyHeld_A, a_adv |-> a_has)
+  `ASSERT(TagsBound_A, a_acc || b_acc |-> 3'(tag_wp_q - tag_rp_q) != 3'(WrTags))
+  `ASSERT(DataBound_A, a_acc || b_acc |-> dq_wp_q - dq_rp_q != 2'd2)
+  `ASSERT(DoneExpected_A, wr_done_i |-> tag_wp_q != tag_rp_q)
+  `ASSERT(OutLastAgrees_A, a_beat |-> out_last_i == (a_left_q == 10'd1))
 
 endmodule

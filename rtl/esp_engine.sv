@@ -40,6 +40,7 @@ module esp_engine
   output logic              cpl_done_o,
   output logic              release_o,        // the processor is done with a fetched packet
   input  logic              eng_live_i,
+  input  logic [31:0]       q_epochs_i,       // every queue's epoch (4 bits per queue)
   input  logic [63:0]       cpl_addr_i,
   input  logic              cpl_phase_i,
   // DMA master.
@@ -239,6 +240,7 @@ module esp_engine
     .cpl_done_o,
     .release_o,
     .eng_live_i,
+    .q_epochs_i,
     .cpl_addr_i,
     .cpl_phase_i,
     .wr_req_valid_o,

@@ -126,6 +126,7 @@ module ipsec_top
   logic        pick_valid, fetch_ok, f_stop, q_stop, cpl_done, eng_release, eng_live, cpl_phase;
   logic [2:0]  pick_q, eng_q, f_q;
   logic [3:0]  pick_epoch, eng_epoch, f_epoch;
+  logic [31:0] q_epochs;
   logic [63:0] pick_desc_addr, cpl_addr;
 
   dma_queues #(
@@ -153,6 +154,7 @@ module ipsec_top
     .cpl_done_i       (cpl_done),
     .release_i        (eng_release),
     .eng_live_o       (eng_live),
+    .epochs_o         (q_epochs),
     .cpl_addr_o       (cpl_addr),
     .cpl_phase_o      (cpl_phase)
   );
@@ -340,6 +342,7 @@ module ipsec_top
     .cpl_done_o       (cpl_done),
     .release_o        (eng_release),
     .eng_live_i       (eng_live),
+    .q_epochs_i       (q_epochs),
     .cpl_addr_i       (cpl_addr),
     .cpl_phase_i      (cpl_phase),
     .rd_req_valid_o   (rd_req_valid),
@@ -412,12 +415,12 @@ module ipsec_top
   // ----------------------------------------------------------------------------------- lanes
   // Jobs go to the lanes in turn. The input beats go to the lane of the last job (the feeder
   // serves one job at a time); results and output are taken in job order: a small FIFO of lane
-  // numbers (the engine has at most 3 jobs between dispatch and the end of their output: the
-  // back's two records and the front's dispatched packet).
+  // numbers (the engine has at most 5 jobs between dispatch and the end of their output: the
+  // back's four records and the front's dispatched packet).
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
   logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane;
-  logic [LaneW-1:0] lfifo_q [4];
-  logic [2:0]       lf_wr_q, lf_rd_q;
+  logic [LaneW-1:0] lfifo_q [8];
+  logic [3:0]       lf_wr_q, lf_rd_q;
   logic             lf_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last;
   logic [Lanes-1:0] l_key_ready, l_key_done;
@@ -460,7 +463,7 @@ module ipsec_top
   assign key_done = &l_key_done;
   assign job_ready = l_job_ready[next_lane_q];
   assign in_ready = l_in_ready[cur_lane_q];
-  assign res_lane = lfifo_q[lf_rd_q[1:0]];
+  assign res_lane = lfifo_q[lf_rd_q[2:0]];
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
   assign out_valid = l_out_valid[res_lane];
@@ -474,17 +477,17 @@ module ipsec_top
     if (!rst_ni) begin
       next_lane_q <= '0;
       cur_lane_q <= '0;
-      lf_wr_q <= 3'd0;
-      lf_rd_q <= 3'd0;
-      for (int i = 0; i < 4; i++) lfifo_q[i] <= '0;
+      lf_wr_q <= 4'd0;
+      lf_rd_q <= 4'd0;
+      for (int i = 0; i < 8; i++) lfifo_q[i] <= '0;
     end else begin
       if (job_valid && job_ready) begin
         cur_lane_q <= next_lane_q;
         next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
-        lfifo_q[lf_wr_q[1:0]] <= next_lane_q;
-        lf_wr_q <= lf_wr_q + 3'd1;
+        lfifo_q[lf_wr_q[2:0]] <= next_lane_q;
+        lf_wr_q <= lf_wr_q + 4'd1;
       end
-      if (lf_pop) lf_rd_q <= lf_rd_q + 3'd1;
+      if (lf_pop) lf_rd_q <= lf_rd_q + 4'd1;
     end
   end
 
@@ -506,6 +509,6 @@ module ipsec_top
   end
 
   `ASSERT_INIT(LanesLegal_A, Lanes >= 1 && Lanes <= 16)
-  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 3'd4)
+  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 4'd8)
 
 endmodule
