@@ -13,9 +13,10 @@
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
 //          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is
-//          1 if any of them had BRESP != OKAY. A new write is taken once the previous one's W
-//          beats are out (its B responses may still be pending; wr_done_o comes once per
-//          request, in order, up to 4 requests waiting).
+//          1 if any of them had BRESP != OKAY. Up to 4 requests are taken before their data
+//          (their beats follow each other in request order, with no idle W clock between two
+//          requests when the data is there) and up to 8 wait for B; wr_done_o comes once per
+//          request, in order.
 //
 // AXI bus byte order: little-endian byte lanes as AXI specifies: the byte at address A sits in
 // [8*(A%16) +: 8] of RDATA/WDATA, WSTRB[A%16] enables it. ARSIZE/AWSIZE are 16 bytes,
