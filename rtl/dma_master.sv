@@ -13,9 +13,10 @@
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
 //          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is
-//          1 if any of them had BRESP != OKAY. A new write is taken once the previous one's W
-//          beats are out (its B responses may still be pending; wr_done_o comes once per
-//          request, in order, up to 4 requests waiting).
+//          1 if any of them had BRESP != OKAY. Up to 4 requests are taken before their data
+//          (their beats follow each other in request order, with no idle W clock between two
+//          requests when the data is there) and up to 8 wait for B; wr_done_o comes once per
+//          request, in order.
 //
 // AXI bus byte order: little-endian byte lanes as AXI specifies: the byte at address A sits in
 // [8*(A%16) +: 8] of RDATA/WDATA, WSTRB[A%16] enables it. ARSIZE/AWSIZE are 16 bytes,
@@ -279,17 +280,38 @@ module dma_master #(
   end
 
   // ----------------------------------------------------------------------------------- write
-  // Three parts: the request (AW and W side) of one write at a time; AW runs up to AwAhead
-  // bursts ahead of W (no bubble between bursts); B responses are counted against a FIFO of
-  // the bursts of every accepted request, so a new request is taken while earlier ones still
-  // wait for their B (wr_done_o / wr_err_o once per request, in order).
+  // Accepted requests wait in a queue of WrQueue entries until their last W beat is out; two
+  // pointers walk it in order: the AW side issues the bursts of one request after the other
+  // (the next request's first burst in the clock after the previous one's last, straight from
+  // the queue entry), up to AwAhead bursts ahead of W; the W side realigns the beats of one
+  // request and loads the next one in the clock of the previous one's last beat, so the W beats
+  // of consecutive requests follow each other with no idle clock. A second FIFO (WrReqs deep)
+  // holds each accepted request's burst count until its last B is in: B responses are counted
+  // against its head (wr_done_o / wr_err_o once per request, in order).
+  // Depths: a request enters the queue 2 clocks before its first W beat can go (accept, AW, W),
+  // so 4 entries keep W busy whatever the lengths; a request waits for B about W beats + AXI
+  // write latency + 3 clocks, so 8 entries keep 1-beat writes streaming at write latency <= 4.
   localparam int unsigned AwAhead = 2;  // AW bursts whose W is not complete
-  localparam int unsigned WrReqs = 4;   // requests waiting for B (including the current one)
+  localparam int unsigned WrQueue = 4;  // requests whose W is not complete
+  localparam int unsigned WrReqs = 8;   // requests accepted and not done (waiting for B)
 
-  logic        wa_active_q, wa_active_d;  // the current request still has AW or W to send
+  // Queue entries: the request and its aligned beat count (computed at acceptance).
+  logic [63:0] wq_addr_q   [WrQueue];
+  logic [15:0] wq_len_q    [WrQueue];
+  logic [11:0] wq_span_q   [WrQueue];
+  logic [2:0]  wq_wr_q, wq_aw_q, wq_w_q, wq_hd_q;  // next free, next AW, next W load, oldest
+  logic [2:0]  wq_aw_d, wq_w_d, wq_hd_d;
+  logic        wq_full;
+  // B accounting: bursts (256-byte chunks) of each request waiting for B, oldest first.
+  logic [6:0]  bq_bursts_q [WrReqs];
+  logic [3:0]  bq_wr_q, bq_rd_q, bq_rd_d;
+  logic        bq_full, bq_empty;
+  // AW side: the request at wq_aw_q - 1 while aw_left_q != 0.
   logic [63:0] aw_addr_q, aw_addr_d;
   logic [11:0] aw_left_q, aw_left_d;      // aligned beats not yet in an AW
   logic [1:0]  aw_pend_q, aw_pend_d;      // bursts with an AW whose W is not complete
+  // W side: the request at wq_w_q - 1 while w_active_q.
+  logic        w_active_q, w_active_d;
   logic [3:0]  w_addr_q, w_addr_d;        // aligned beat address [7:4] of the next W beat
   logic [11:0] w_idx_q, w_idx_d;          // aligned beat index of the request
   logic [11:0] w_total_q, w_total_d;      // aligned beats of the request
@@ -297,30 +319,35 @@ module dma_master #(
   logic [3:0]  wr_off_q, wr_off_d;
   logic [16:0] wr_end_q, wr_end_d;        // off + len: first byte index (aligned) past the data
   logic [127:0] wr_prev_q, wr_prev_d;     // previous input beat
-  // B accounting: bursts of each request waiting for B, oldest first.
-  logic [6:0]  bq_bursts_q [WrReqs];
-  logic [2:0]  bq_wr_q, bq_rd_q, bq_wr_d, bq_rd_d;
+  // B side.
   logic [6:0]  b_cnt_q, b_cnt_d;          // B responses in for the oldest request
   logic        b_err_q, b_err_d;          // ... with an error among them
-  logic        bq_full, bq_empty;
 
+  logic        aw_from_q;                 // the AW burst comes from a new FIFO entry
+  logic [1:0]  aw_slot;
+  logic [63:0] aw_cur_addr;
+  logic [11:0] aw_cur_left;
   logic [4:0]  aw_beats;
   logic        need_in;                   // this aligned beat consumes an input beat
   logic [127:0] w_cur, w_data;
   logic [15:0] w_strb;
   logic        wr_accept, aw_fire, w_fire, w_end_burst, w_end_req;
-  logic [6:0]  req_bursts;                // 256-byte chunks a new request touches
 
+  assign wq_full = (wq_wr_q - wq_hd_q) == 3'(WrQueue);
   assign bq_empty = bq_wr_q == bq_rd_q;
-  assign bq_full = (bq_wr_q - bq_rd_q) == 3'(WrReqs);
-  assign req_bursts = 7'((({8'd0, wr_req_addr_i[7:0]} + wr_req_len_i - 16'd1) >> 8) + 16'd1);
-  assign wr_req_ready_o = !wa_active_q && !bq_full;
+  assign bq_full = (bq_wr_q - bq_rd_q) == 4'(WrReqs);
+  assign wr_req_ready_o = !wq_full && !bq_full;
   assign wr_accept = wr_req_valid_i && wr_req_ready_o;
-  assign wr_busy_o = wa_active_q || !bq_empty;
+  assign wr_busy_o = !bq_empty;
 
-  assign aw_beats = burst_beats(aw_addr_q[7:4], aw_left_q);
-  assign m_awvalid_o = wa_active_q && aw_left_q != 12'd0 && aw_pend_q != 2'(AwAhead);
-  assign m_awaddr_o = aw_addr_q;
+  // AW: the current request's next burst, or (none left) the first burst of the next entry.
+  assign aw_from_q = aw_left_q == 12'd0;
+  assign aw_slot = wq_aw_q[1:0];
+  assign aw_cur_addr = aw_from_q ? {wq_addr_q[aw_slot][63:4], 4'd0} : aw_addr_q;
+  assign aw_cur_left = aw_from_q ? wq_span_q[aw_slot] : aw_left_q;
+  assign aw_beats = burst_beats(aw_cur_addr[7:4], aw_cur_left);
+  assign m_awvalid_o = (!aw_from_q || wq_aw_q != wq_wr_q) && aw_pend_q != 2'(AwAhead);
+  assign m_awaddr_o = aw_cur_addr;
   assign m_awlen_o = {3'd0, aw_beats - 5'd1};
   assign aw_fire = m_awvalid_o && m_awready_i;
   assign m_bready_o = 1'b1;
@@ -339,25 +366,31 @@ module dma_master #(
     end
   end
 
-  // W beats of bursts whose AW went out; a burst ends at a 256-byte boundary or the end.
+  // W beats of bursts whose AW went out (aw_pend_q: a register, so WVALID never waits on
+  // AWREADY in the same clock); a burst ends at a 256-byte boundary or the end of the request.
   assign w_end_req = w_idx_q == w_total_q - 12'd1;
   assign w_end_burst = w_addr_q == 4'hf || w_end_req;
-  assign m_wvalid_o = wa_active_q && aw_pend_q != 2'd0 && (!need_in || wr_data_valid_i);
+  assign m_wvalid_o = w_active_q && aw_pend_q != 2'd0 && (!need_in || wr_data_valid_i);
   assign m_wdata_o = swap16(w_data);
   assign m_wstrb_o = w_strb;
   assign m_wlast_o = w_end_burst;
   assign w_fire = m_wvalid_o && m_wready_i;
-  assign wr_data_ready_o = wa_active_q && aw_pend_q != 2'd0 && need_in && m_wready_i;
+  assign wr_data_ready_o = w_active_q && aw_pend_q != 2'd0 && need_in && m_wready_i;
 
   // Done once every burst's B of the oldest request is in (from the state and the B channel).
-  assign wr_done_o = m_bvalid_i && !bq_empty && b_cnt_q + 7'd1 == bq_bursts_q[bq_rd_q[1:0]];
+  assign wr_done_o = m_bvalid_i && !bq_empty && b_cnt_q + 7'd1 == bq_bursts_q[bq_rd_q[2:0]];
   assign wr_err_o = b_err_q || (m_bvalid_i && m_bresp_i != 2'b00);
 
   always_comb begin
-    wa_active_d = wa_active_q;
+    logic [1:0] ws;
+    wq_aw_d = wq_aw_q;
+    wq_w_d = wq_w_q;
+    wq_hd_d = wq_hd_q;
+    bq_rd_d = bq_rd_q;
     aw_addr_d = aw_addr_q;
     aw_left_d = aw_left_q;
     aw_pend_d = aw_pend_q;
+    w_active_d = w_active_q;
     w_addr_d = w_addr_q;
     w_idx_d = w_idx_q;
     w_total_d = w_total_q;
@@ -365,39 +398,45 @@ module dma_master #(
     wr_off_d = wr_off_q;
     wr_end_d = wr_end_q;
     wr_prev_d = wr_prev_q;
-    bq_wr_d = bq_wr_q;
-    bq_rd_d = bq_rd_q;
     b_cnt_d = b_cnt_q;
     b_err_d = b_err_q;
-    if (wr_accept) begin
-      wa_active_d = 1'b1;
-      aw_addr_d = {wr_req_addr_i[63:4], 4'd0};
-      aw_left_d = 12'(({13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i} + 17'd15) >> 4);
-      w_total_d = aw_left_d;
-      w_addr_d = wr_req_addr_i[7:4];
-      w_idx_d = 12'd0;
-      in_beats_d = 12'((({1'b0, wr_req_len_i}) + 17'd15) >> 4);
-      wr_off_d = wr_req_addr_i[3:0];
-      wr_end_d = {13'd0, wr_req_addr_i[3:0]} + {1'b0, wr_req_len_i};
-      wr_prev_d = 128'd0;
-      bq_wr_d = bq_wr_q + 3'd1;
-    end
+    // AW side.
     if (aw_fire) begin
-      aw_addr_d = aw_addr_q + {55'd0, aw_beats, 4'd0};
-      aw_left_d = aw_left_q - {7'd0, aw_beats};
+      aw_addr_d = aw_cur_addr + {55'd0, aw_beats, 4'd0};
+      aw_left_d = aw_cur_left - {7'd0, aw_beats};
+      if (aw_from_q) wq_aw_d = wq_aw_q + 3'd1;
     end
+    aw_pend_d = aw_pend_q + {1'b0, aw_fire} - {1'b0, w_fire && w_end_burst};
+    // W side.
     if (w_fire) begin
       if (need_in) wr_prev_d = wr_data_i;
       w_idx_d = w_idx_q + 12'd1;
       w_addr_d = w_addr_q + 4'd1;
-      if (w_end_req) wa_active_d = 1'b0;
+      if (w_end_req) begin
+        w_active_d = 1'b0;
+        wq_hd_d = wq_hd_q + 3'd1;  // its entry is free (AW went before W)
+      end
     end
-    aw_pend_d = aw_pend_q + {1'b0, aw_fire} - {1'b0, w_fire && w_end_burst};
+    // Load the next request into the W side (at once when the previous one ends: its first
+    // beat may go in the next clock).
+    ws = wq_w_q[1:0];
+    if (!w_active_d && wq_w_q != wq_wr_q) begin
+      w_active_d = 1'b1;
+      wq_w_d = wq_w_q + 3'd1;
+      w_addr_d = wq_addr_q[ws][7:4];
+      w_idx_d = 12'd0;
+      w_total_d = wq_span_q[ws];
+      in_beats_d = 12'((({1'b0, wq_len_q[ws]}) + 17'd15) >> 4);
+      wr_off_d = wq_addr_q[ws][3:0];
+      wr_end_d = {13'd0, wq_addr_q[ws][3:0]} + {1'b0, wq_len_q[ws]};
+      wr_prev_d = 128'd0;
+    end
+    // B side.
     if (m_bvalid_i) begin
       if (wr_done_o) begin
         b_cnt_d = 7'd0;
         b_err_d = 1'b0;
-        bq_rd_d = bq_rd_q + 3'd1;
+        bq_rd_d = bq_rd_q + 4'd1;
       end else begin
         b_cnt_d = b_cnt_q + 7'd1;
         b_err_d = wr_err_o;
@@ -407,10 +446,22 @@ module dma_master #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wa_active_q <= 1'b0;
+      for (int i = 0; i < int'(WrQueue); i++) begin
+        wq_addr_q[i] <= 64'd0;
+        wq_len_q[i] <= 16'd0;
+        wq_span_q[i] <= 12'd0;
+      end
+      for (int i = 0; i < int'(WrReqs); i++) bq_bursts_q[i] <= 7'd0;
+      wq_wr_q <= 3'd0;
+      wq_aw_q <= 3'd0;
+      wq_w_q <= 3'd0;
+      wq_hd_q <= 3'd0;
+      bq_wr_q <= 4'd0;
+      bq_rd_q <= 4'd0;
       aw_addr_q <= 64'd0;
       aw_left_q <= 12'd0;
       aw_pend_q <= 2'd0;
+      w_active_q <= 1'b0;
       w_addr_q <= 4'd0;
       w_idx_q <= 12'd0;
       w_total_q <= 12'd0;
@@ -418,16 +469,26 @@ module dma_master #(
       wr_off_q <= 4'd0;
       wr_end_q <= 17'd0;
       wr_prev_q <= 128'd0;
-      bq_wr_q <= 3'd0;
-      bq_rd_q <= 3'd0;
       b_cnt_q <= 7'd0;
       b_err_q <= 1'b0;
-      for (int i = 0; i < int'(WrReqs); i++) bq_bursts_q[i] <= 7'd0;
     end else begin
-      wa_active_q <= wa_active_d;
+      if (wr_accept) begin
+        wq_addr_q[wq_wr_q[1:0]] <= wr_req_addr_i;
+        wq_len_q[wq_wr_q[1:0]] <= wr_req_len_i;
+        wq_span_q[wq_wr_q[1:0]] <= span_of(wr_req_addr_i[3:0], wr_req_len_i);
+        bq_bursts_q[bq_wr_q[2:0]] <=
+            7'((({8'd0, wr_req_addr_i[7:0]} + wr_req_len_i - 16'd1) >> 8) + 16'd1);
+      end
+      wq_wr_q <= wq_wr_q + {2'd0, wr_accept};
+      wq_aw_q <= wq_aw_d;
+      wq_w_q <= wq_w_d;
+      wq_hd_q <= wq_hd_d;
+      bq_wr_q <= bq_wr_q + {3'd0, wr_accept};
+      bq_rd_q <= bq_rd_d;
       aw_addr_q <= aw_addr_d;
       aw_left_q <= aw_left_d;
       aw_pend_q <= aw_pend_d;
+      w_active_q <= w_active_d;
       w_addr_q <= w_addr_d;
       w_idx_q <= w_idx_d;
       w_total_q <= w_total_d;
@@ -435,11 +496,8 @@ module dma_master #(
       wr_off_q <= wr_off_d;
       wr_end_q <= wr_end_d;
       wr_prev_q <= wr_prev_d;
-      bq_wr_q <= bq_wr_d;
-      bq_rd_q <= bq_rd_d;
       b_cnt_q <= b_cnt_d;
       b_err_q <= b_err_d;
-      if (wr_accept) bq_bursts_q[bq_wr_q[1:0]] <= req_bursts;
     end
   end
 
@@ -449,5 +507,10 @@ module dma_master #(
   `ASSERT(WrReqNonEmpty_A, wr_req_valid_i && wr_req_ready_o |-> wr_req_len_i != 16'd0)
   `ASSERT(NoBUnexpected_A, m_bvalid_i |-> !bq_empty)
   `ASSERT(AwAheadBound_A, aw_pend_q <= 2'(AwAhead))
+  // The AW and W pointers stay between the oldest queue entry and the next free one; an entry
+  // is freed (its W complete) only after its AW went out.
+  `ASSERT(WrPtrOrder_A, (wq_w_q - wq_hd_q) <= (wq_wr_q - wq_hd_q) &&
+                        (wq_aw_q - wq_hd_q) <= (wq_wr_q - wq_hd_q))
+  `ASSERT(WrFreeAfterAw_A, w_fire && w_end_req |-> wq_aw_q != wq_hd_q)
 
 endmodule
