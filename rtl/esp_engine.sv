@@ -30,8 +30,10 @@ module esp_engine
   input  logic [2:0]        pick_q_i,
   input  logic [63:0]       pick_desc_addr_i,
   input  logic [3:0]        pick_epoch_i,
-  output logic [2:0]        f_q_o,            // fetcher's queue and epoch
+  output logic              f_req_o,          // the picked descriptor is requested
+  output logic [2:0]        f_q_o,            // queue and epoch of a descriptor coming in
   output logic [3:0]        f_epoch_o,
+  input  logic              f_take_i,         // its queue takes it
   output logic              fetch_ok_o,
   output logic              f_stop_o,
   output logic [2:0]        eng_q_o,          // processor's queue and epoch
@@ -146,8 +148,10 @@ module esp_engine
     .pick_q_i,
     .pick_desc_addr_i,
     .pick_epoch_i,
+    .f_req_o,
     .f_q_o,
     .f_epoch_o,
+    .f_take_i,
     .fetch_ok_o,
     .f_stop_o,
     .rd_req_valid_o,
