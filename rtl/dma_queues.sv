@@ -192,7 +192,15 @@ module dma_queues
         if (f_stop_i) fblock_q[fq] <= 1'b1;
       end
       if (eng_live_o && 32'(eng_q_i) < Queues) begin
-        if (stop_i) stopped_q[eq] <= 1'b1;
+        if (stop_i) begin
+          stopped_q[eq] <= 1'b1;
+          // A failed completion write (not a failed descriptor read, which stops with SQ_HEAD
+          // at that descriptor = CQ_TAIL): the model stopped right behind that packet, whatever
+          // the fetcher took after it (those are dropped without effect).
+          if (sq_head_q[eq] != cq_tail_q[eq]) begin
+            sq_head_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
+          end
+        end
         if (cpl_done_i) begin
           cq_tail_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
           if (((cq_tail_q[eq] + 12'd1) & mask[eq]) == 12'd0) begin
