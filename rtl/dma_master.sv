@@ -8,8 +8,8 @@
 //          (the byte at addr) in rd_data_o[127:120]; bytes past len in the last beat are
 //          whatever the bus returned. rd_last_o marks the final beat; rd_err_o (valid with
 //          rd_last_o) is 1 if any R beat of the request had RRESP != OKAY. No back-pressure:
-//          the consumer takes a beat every clock rd_valid_o is high. Up to 4 requests are
-//          taken before their data (their beats follow each other in request order).
+//          the consumer takes a beat every clock rd_valid_o is high. Up to RdReqs requests
+//          are taken before their data (their beats follow each other in request order).
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
 //          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is

@@ -5,11 +5,12 @@
 // Ring protocol: rtl/doc/ring_protocol.md; block: rtl/doc/dma_queues.md.
 //
 // Ownership: the host writes SQ_TAIL (doorbell) and CQ_HEAD; the device owns SQ_HEAD and
-// CQ_TAIL. A queue is served when it is enabled, not stopped, SQ_HEAD != SQ_TAIL and the
-// completion ring has room for one more entry ((CQ_TAIL + 1) mod size != CQ_HEAD): the device
-// never fetches a descriptor it could not complete. Writing Q_CTRL resets the indexes, the
-// phase (1) and STOPPED, and bumps the queue's epoch: a packet fetched before the write does
-// not complete into the new ring.
+// CQ_TAIL. Beside SQ_HEAD (descriptors read) each queue has a requested index (descriptors
+// asked for; the fetcher keeps many reads in flight). A queue is served when it is enabled,
+// not stopped, requested != SQ_TAIL and the completion ring has room for every descriptor
+// requested and not yet released plus one: the device never fetches a descriptor it could not
+// complete. Writing Q_CTRL resets the indexes, the phase (1) and STOPPED, and bumps the
+// queue's epoch: a packet fetched before the write does not complete into the new ring.
 module dma_queues
   import ipsec_reg_pkg::*;
 #(

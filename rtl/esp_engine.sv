@@ -1,6 +1,7 @@
-// esp_engine: the packet engine of the device front end, in three parts working on three
-// packets at once, in fetch order (doc: rtl/doc/esp_engine.md):
-//   esp_fetch  fetches descriptors and packets into two slots; feeds a job's input to the lane;
+// esp_engine: the packet engine of the device front end, in three parts working on packets in
+// fetch order (doc: rtl/doc/esp_engine.md):
+//   esp_fetch  fetches descriptors and packets (many reads in flight, a ring of records and a
+//              circular packet buffer); feeds a job's input to the lane;
 //   esp_front  classifies the packet of the oldest slot (the front-end checks of
 //              esp_lane_pkg.sv, in hw/model/esp.cc's order), takes the SA's sequence number or
 //              pre-checks the replay window, dispatches the job to a lane, hands a record on;
