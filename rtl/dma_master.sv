@@ -8,8 +8,8 @@
 //          (the byte at addr) in rd_data_o[127:120]; bytes past len in the last beat are
 //          whatever the bus returned. rd_last_o marks the final beat; rd_err_o (valid with
 //          rd_last_o) is 1 if any R beat of the request had RRESP != OKAY. No back-pressure:
-//          the consumer takes a beat every clock rd_valid_o is high. Up to 4 requests are
-//          taken before their data (their beats follow each other in request order).
+//          the consumer takes a beat every clock rd_valid_o is high. Up to RdReqs requests
+//          are taken before their data (their beats follow each other in request order).
 //   write: wr_req (addr, len), then ceil(len/16) beats on wr_data_* (valid/ready, byte 0 in
 //          [127:120], every beat full but the last); WSTRB enables exactly the len bytes.
 //          wr_done_o pulses once every B response of the request is in; wr_err_o (with it) is
@@ -22,7 +22,8 @@
 // [8*(A%16) +: 8] of RDATA/WDATA, WSTRB[A%16] enables it. ARSIZE/AWSIZE are 16 bytes,
 // ARBURST/AWBURST INCR (not driven as ports: fixed by this master).
 module dma_master #(
-  parameter int unsigned RdOutstanding = 4  // read bursts in flight at once
+  parameter int unsigned RdOutstanding = 4,  // read bursts in flight at once
+  parameter int unsigned RdReqs = 4          // read requests taken before their data (2^n)
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -94,11 +95,10 @@ module dma_master #(
   // Requests wait in a FIFO (RdReqs deep): the AR side walks them issuing bursts (up to
   // RdOutstanding in flight), the R side realigns the beats of the oldest one; the next
   // request's R beats may follow the previous one's directly (responses are in order).
-  localparam int unsigned RdReqs = 4;
-
   logic [63:0] rq_addr_q [RdReqs];
   logic [15:0] rq_len_q  [RdReqs];
-  logic [2:0]  rq_wr_q, rq_ar_q, rq_rd_q, rq_wr_d, rq_ar_d, rq_rd_d;
+  localparam int unsigned RqW = $clog2(RdReqs);
+  logic [RqW:0] rq_wr_q, rq_ar_q, rq_rd_q, rq_wr_d, rq_ar_d, rq_rd_d;
   logic [63:0] ar_addr_q, ar_addr_d;      // next burst's aligned address
   logic [11:0] ar_left_q, ar_left_d;      // aligned beats not yet requested (of rq_ar_q - 1)
   logic        rd_active_q, rd_active_d;  // the R side has a request (rq_rd_q)
@@ -129,7 +129,7 @@ module dma_master #(
   assign m_rready_o = !rd_flush_q;
   assign r_fire = m_rvalid_i && m_rready_o;
   assign r_cur = swap16(m_rdata_i);
-  assign rd_req_ready_o = (rq_wr_q - rq_rd_q) != 3'(RdReqs);
+  assign rd_req_ready_o = (rq_wr_q - rq_rd_q) != (RqW + 1)'(RdReqs);
   assign rd_accept = rd_req_valid_i && rd_req_ready_o;
   assign rd_busy_o = rd_active_q || rq_wr_q != rq_rd_q;
 
@@ -171,8 +171,8 @@ module dma_master #(
   end
 
   always_comb begin
-    logic [2:0] nxt;
-    rq_wr_d = rq_wr_q + {2'd0, rd_accept};
+    logic [RqW:0] nxt;
+    rq_wr_d = rq_wr_q + (RqW + 1)'(rd_accept);
     rq_ar_d = rq_ar_q;
     rq_rd_d = rq_rd_q;
     ar_addr_d = ar_addr_q;
@@ -192,9 +192,9 @@ module dma_master #(
       ar_addr_d = ar_addr_q + {55'd0, ar_beats, 4'd0};
       ar_left_d = ar_left_q - {7'd0, ar_beats};
     end else if (ar_left_q == 12'd0 && rq_ar_q != rq_wr_q) begin
-      ar_addr_d = {rq_addr_q[rq_ar_q[1:0]][63:4], 4'd0};
-      ar_left_d = span_of(rq_addr_q[rq_ar_q[1:0]][3:0], rq_len_q[rq_ar_q[1:0]]);
-      rq_ar_d = rq_ar_q + 3'd1;
+      ar_addr_d = {rq_addr_q[rq_ar_q[RqW-1:0]][63:4], 4'd0};
+      ar_left_d = span_of(rq_addr_q[rq_ar_q[RqW-1:0]][3:0], rq_len_q[rq_ar_q[RqW-1:0]]);
+      rq_ar_d = rq_ar_q + (RqW + 1)'(1);
     end
     // R side.
     if (rd_flush_q) begin
@@ -216,17 +216,17 @@ module dma_master #(
     end
     if (rd_finish) begin
       rd_active_d = 1'b0;
-      rq_rd_d = rq_rd_q + 3'd1;
+      rq_rd_d = rq_rd_q + (RqW + 1)'(1);
     end
     // Load the oldest request into the R side (at once when the previous one finishes: its
     // beats may come in the next clock).
     nxt = rq_rd_d;
     if (!rd_active_d && nxt != rq_wr_q) begin
       rd_active_d = 1'b1;
-      r_left_d = span_of(rq_addr_q[nxt[1:0]][3:0], rq_len_q[nxt[1:0]]);
+      r_left_d = span_of(rq_addr_q[nxt[RqW-1:0]][3:0], rq_len_q[nxt[RqW-1:0]]);
       ar_total_d = r_left_d;
-      out_left_d = 12'((({1'b0, rq_len_q[nxt[1:0]]}) + 17'd15) >> 4);
-      rd_off_d = rq_addr_q[nxt[1:0]][3:0];
+      out_left_d = 12'((({1'b0, rq_len_q[nxt[RqW-1:0]]}) + 17'd15) >> 4);
+      rd_off_d = rq_addr_q[nxt[RqW-1:0]][3:0];
       rd_err_d = 1'b0;
       rd_flush_d = 1'b0;
     end
@@ -239,9 +239,9 @@ module dma_master #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      rq_wr_q <= 3'd0;
-      rq_ar_q <= 3'd0;
-      rq_rd_q <= 3'd0;
+      rq_wr_q <= '0;
+      rq_ar_q <= '0;
+      rq_rd_q <= '0;
       for (int i = 0; i < int'(RdReqs); i++) begin
         rq_addr_q[i] <= 64'd0;
         rq_len_q[i] <= 16'd0;
@@ -262,8 +262,8 @@ module dma_master #(
       rq_ar_q <= rq_ar_d;
       rq_rd_q <= rq_rd_d;
       if (rd_accept) begin
-        rq_addr_q[rq_wr_q[1:0]] <= rd_req_addr_i;
-        rq_len_q[rq_wr_q[1:0]] <= rd_req_len_i;
+        rq_addr_q[rq_wr_q[RqW-1:0]] <= rd_req_addr_i;
+        rq_len_q[rq_wr_q[RqW-1:0]] <= rd_req_len_i;
       end
       ar_addr_q <= ar_addr_d;
       ar_left_q <= ar_left_d;

@@ -5,11 +5,12 @@
 // Ring protocol: rtl/doc/ring_protocol.md; block: rtl/doc/dma_queues.md.
 //
 // Ownership: the host writes SQ_TAIL (doorbell) and CQ_HEAD; the device owns SQ_HEAD and
-// CQ_TAIL. A queue is served when it is enabled, not stopped, SQ_HEAD != SQ_TAIL and the
-// completion ring has room for one more entry ((CQ_TAIL + 1) mod size != CQ_HEAD): the device
-// never fetches a descriptor it could not complete. Writing Q_CTRL resets the indexes, the
-// phase (1) and STOPPED, and bumps the queue's epoch: a packet fetched before the write does
-// not complete into the new ring.
+// CQ_TAIL. Beside SQ_HEAD (descriptors read) each queue has a requested index (descriptors
+// asked for; the fetcher keeps many reads in flight). A queue is served when it is enabled,
+// not stopped, requested != SQ_TAIL and the completion ring has room for every descriptor
+// requested and not yet released plus one: the device never fetches a descriptor it could not
+// complete. Writing Q_CTRL resets the indexes, the phase (1) and STOPPED, and bumps the
+// queue's epoch: a packet fetched before the write does not complete into the new ring.
 module dma_queues
   import ipsec_reg_pkg::*;
 #(
@@ -27,12 +28,16 @@ module dma_queues
   input  logic                      enable_i,         // CTRL.ENABLE and the engine is idle
   output logic                      pick_valid_o,
   output logic [2:0]                pick_q_o,
-  output logic [63:0]               pick_desc_addr_o, // SQ base + SQ_HEAD * 32
+  output logic [63:0]               pick_desc_addr_o, // SQ base + (next to request) * 32
   output logic [3:0]                pick_epoch_o,
+  input  logic                      f_req_i,          // the fetcher requested it
   // Engine reports (ignored when the queue was reset since the fetch: epoch mismatch). The
-  // fetcher on f_q_i: descriptor read (SQ_HEAD + 1, one more packet in flight) or failed.
+  // fetcher on f_q_i: a descriptor came back; f_take_o: the queue takes it (same epoch, not
+  // stopped, no earlier descriptor read error), else the fetcher discards it. Then
+  // fetch_ok_i (SQ_HEAD + 1) or f_stop_i (its read failed).
   input  logic [2:0]                f_q_i,
   input  logic [3:0]                f_epoch_i,
+  output logic                      f_take_o,
   input  logic                      fetch_ok_i,
   input  logic                      f_stop_i,
   // The processor on eng_q_i: completion written (CQ_TAIL + 1), failed (STOPPED), or done
@@ -56,11 +61,12 @@ module dma_queues
   logic [31:0] ctrl_q    [Queues];
   logic [11:0] sq_tail_q [Queues];
   logic [11:0] sq_head_q [Queues];
+  logic [11:0] sq_req_q  [Queues];  // next descriptor to request (SQ_HEAD <= it <= SQ_TAIL)
   logic [11:0] cq_head_q [Queues];
   logic [11:0] cq_tail_q [Queues];
   logic [3:0]  epoch_q   [Queues];
-  logic [2:0]  infl_q    [Queues];  // fetched, not yet released (at most 6: the engine's two
-                                    // slots and the back's four records)
+  logic [11:0] infl_q    [Queues];  // requested, not yet released by the back (requested
+                                    // but discarded ones only when the queue stops or resets)
   logic [Queues-1:0] en_q, phase_q, stopped_q;
   logic [Queues-1:0] fblock_q;  // a descriptor read failed: no more fetches (STOPPED follows)
   logic [2:0]  rr_q;
@@ -76,7 +82,7 @@ module dma_queues
     logic [11:0] free;
     assign free = (cq_head_q[q] - cq_tail_q[q] - 12'd1) & mask[q];
     assign ready[q] = en_q[q] && !stopped_q[q] && !fblock_q[q] &&
-                      sq_head_q[q] != sq_tail_q[q] && free > {9'd0, infl_q[q]};
+                      sq_req_q[q] != sq_tail_q[q] && free > infl_q[q];
   end
 
   // Round robin from rr_q.
@@ -98,7 +104,8 @@ module dma_queues
   assign pq = pick_q_o[QW-1:0];
   assign fq = f_q_i[QW-1:0];
   assign f_live = epoch_q[fq] == f_epoch_i;
-  assign pick_desc_addr_o = sq_base_q[pq] + {47'd0, sq_head_q[pq], 5'd0};
+  assign f_take_o = f_live && 32'(f_q_i) < Queues && !fblock_q[fq] && !stopped_q[fq];
+  assign pick_desc_addr_o = sq_base_q[pq] + {47'd0, sq_req_q[pq], 5'd0};
   assign pick_epoch_o = epoch_q[pq];
   assign eng_live_o = epoch_q[eq] == eng_epoch_i;
   for (genvar q = 0; q < 8; q++) begin : gen_epochs
@@ -154,10 +161,11 @@ module dma_queues
         ctrl_q[q] <= 32'd0;
         sq_tail_q[q] <= 12'd0;
         sq_head_q[q] <= 12'd0;
+        sq_req_q[q] <= 12'd0;
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= 4'd0;
-        infl_q[q] <= 3'd0;
+        infl_q[q] <= 12'd0;
       end
       en_q <= '0;
       phase_q <= '1;
@@ -171,10 +179,11 @@ module dma_queues
         ctrl_q[q] <= 32'd0;
         sq_tail_q[q] <= 12'd0;
         sq_head_q[q] <= 12'd0;
+        sq_req_q[q] <= 12'd0;
         cq_head_q[q] <= 12'd0;
         cq_tail_q[q] <= 12'd0;
         epoch_q[q] <= epoch_q[q] + 4'd1;
-        infl_q[q] <= 3'd0;
+        infl_q[q] <= 12'd0;
       end
       en_q <= '0;
       phase_q <= '1;
@@ -183,15 +192,24 @@ module dma_queues
     end else begin
       // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
       for (int q = 0; q < Queues; q++) begin
-        infl_q[q] <= infl_q[q] + {2'd0, f_live && 32'(f_q_i) == q && fetch_ok_i} -
-                     {2'd0, eng_live_o && 32'(eng_q_i) == q && release_i};
+        infl_q[q] <= infl_q[q] + {11'd0, pick_valid_o && 32'(pick_q_o) == q && f_req_i} -
+                     {11'd0, eng_live_o && 32'(eng_q_i) == q && release_i};
       end
+      if (pick_valid_o && f_req_i) sq_req_q[pq] <= (sq_req_q[pq] + 12'd1) & mask[pq];
       if (f_live && 32'(f_q_i) < Queues) begin
         if (fetch_ok_i) sq_head_q[fq] <= (sq_head_q[fq] + 12'd1) & mask[fq];
         if (f_stop_i) fblock_q[fq] <= 1'b1;
       end
       if (eng_live_o && 32'(eng_q_i) < Queues) begin
-        if (stop_i) stopped_q[eq] <= 1'b1;
+        if (stop_i) begin
+          stopped_q[eq] <= 1'b1;
+          // A failed completion write (not a failed descriptor read, which stops with SQ_HEAD
+          // at that descriptor = CQ_TAIL): the model stopped right behind that packet, whatever
+          // the fetcher took after it (those are dropped without effect).
+          if (sq_head_q[eq] != cq_tail_q[eq]) begin
+            sq_head_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
+          end
+        end
         if (cpl_done_i) begin
           cq_tail_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
           if (((cq_tail_q[eq] + 12'd1) & mask[eq]) == 12'd0) begin
@@ -199,7 +217,7 @@ module dma_queues
           end
         end
       end
-      if (fetch_ok_i) rr_q <= 3'((32'(f_q_i) + 1) % Queues);
+      if (pick_valid_o && f_req_i) rr_q <= 3'((32'(pick_q_o) + 1) % Queues);
       if (wsel) begin
         unique case (wreg)
           Q_SQ_BASE_LO_OFFSET: sq_base_q[wqi][31:0] <= csr_wdata_i;
@@ -215,13 +233,14 @@ module dma_queues
                         32'(l2) <= MAX_RING_LOG2;
             sq_tail_q[wqi] <= 12'd0;
             sq_head_q[wqi] <= 12'd0;
+            sq_req_q[wqi] <= 12'd0;
             cq_head_q[wqi] <= 12'd0;
             cq_tail_q[wqi] <= 12'd0;
             phase_q[wqi] <= 1'b1;
             stopped_q[wqi] <= 1'b0;
             fblock_q[wqi] <= 1'b0;
             epoch_q[wqi] <= epoch_q[wqi] + 4'd1;
-            infl_q[wqi] <= 3'd0;
+            infl_q[wqi] <= 12'd0;
           end
           Q_SQ_TAIL_OFFSET: if (en_q[wqi]) sq_tail_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];
           Q_CQ_HEAD_OFFSET: if (en_q[wqi]) cq_head_q[wqi] <= csr_wdata_i[11:0] & mask[wqi];

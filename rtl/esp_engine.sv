@@ -1,6 +1,7 @@
-// esp_engine: the packet engine of the device front end, in three parts working on three
-// packets at once, in fetch order (doc: rtl/doc/esp_engine.md):
-//   esp_fetch  fetches descriptors and packets into two slots; feeds a job's input to the lane;
+// esp_engine: the packet engine of the device front end, in three parts working on packets in
+// fetch order (doc: rtl/doc/esp_engine.md):
+//   esp_fetch  fetches descriptors and packets (many reads in flight, a ring of records and a
+//              circular packet buffer); feeds a job's input to the lane;
 //   esp_front  classifies the packet of the oldest slot (the front-end checks of
 //              esp_lane_pkg.sv, in hw/model/esp.cc's order), takes the SA's sequence number or
 //              pre-checks the replay window, dispatches the job to a lane, hands a record on;
@@ -30,8 +31,10 @@ module esp_engine
   input  logic [2:0]        pick_q_i,
   input  logic [63:0]       pick_desc_addr_i,
   input  logic [3:0]        pick_epoch_i,
-  output logic [2:0]        f_q_o,            // fetcher's queue and epoch
+  output logic              f_req_o,          // the picked descriptor is requested
+  output logic [2:0]        f_q_o,            // queue and epoch of a descriptor coming in
   output logic [3:0]        f_epoch_o,
+  input  logic              f_take_i,         // its queue takes it
   output logic              fetch_ok_o,
   output logic              f_stop_o,
   output logic [2:0]        eng_q_o,          // processor's queue and epoch
@@ -147,8 +150,10 @@ module esp_engine
     .pick_q_i,
     .pick_desc_addr_i,
     .pick_epoch_i,
+    .f_req_o,
     .f_q_o,
     .f_epoch_o,
+    .f_take_i,
     .fetch_ok_o,
     .f_stop_o,
     .rd_req_valid_o,

@@ -1,13 +1,26 @@
 // esp_fetch: the packet engine's fetcher and feeder (part of esp_engine; doc:
-// rtl/doc/esp_engine.md). Two slots, each with a descriptor, a packet buffer and a header
-// register (the packet's first HdrBeats beats, for the front's classifier). The fetcher takes
-// the queue dma_queues offers, reads the 32-byte descriptor, checks it (BAD_DESCRIPTOR, then
-// MALFORMED for oversize; Execute in hw/model/device_model.cc) and requests the packet into
-// the slot (a bus error -> DMA_ERROR); a failed descriptor read stops the queue at once and
-// marks the slot PreFetchErr. While a packet's data is on its way the next descriptor is
-// already requested for the other slot (the DMA master returns them in request order). The front takes the slots in fetch order (s_*_o, hand_i); the
-// feeder sends a job's input beats from the front's slot to the lane (feed_start_i), and the
-// slot is refilled once it was handed on and its last beat was sent.
+// rtl/doc/esp_engine.md). It keeps the DMA read side busy so that a long host read latency is
+// hidden: up to NRec descriptors and packets are in flight or waiting for the front.
+//
+//   descriptor reads: one 32-byte read request per descriptor, for the queue dma_queues
+//     offers (it counts them as requested, f_req_o), as long as a record is free for the
+//     answer; several are in flight at once, in request order.
+//   records: a ring of NRec slot records in fetch order, one per descriptor that came back
+//     for a queue that still takes it (f_take_i: same epoch, not stopped, no earlier
+//     descriptor read error). A record holds the descriptor, its checks (BAD_DESCRIPTOR, then
+//     MALFORMED for oversize; Execute in hw/model/device_model.cc), queue, epoch and, once
+//     its packet has come, the pre-status (DMA_ERROR on a bus error) and the packet's first
+//     HdrBeats beats (header RAM, for the front's classifier). A failed descriptor read of a
+//     live queue stops the queue at once (f_stop_o) and becomes a PreFetchErr record; the
+//     descriptors already requested behind it are discarded without effect.
+//   packet reads: in record order, each into a circular packet buffer (PbufBeats x 128 bits,
+//     beats contiguous with wrap-around), reserved when requested and released as the feeder
+//     sends the beats (or when the front hands the record on without a job).
+//
+// The front takes the records in fetch order (s_*_o from the record at the ring's head,
+// hand_i); the feeder sends a job's input beats from the front's record to the lane
+// (feed_start_i). Responses of the DMA master come in request order; a small tag FIFO says
+// for each request in flight whether it is a descriptor (queue, epoch) or a packet (record).
 //
 // Byte order: every bus has byte 0 in [127:120] (descriptor: byte 0 in [255:248]). The packet
 // buffer holds the packet as read (EXPLICIT_IV bytes included).
@@ -18,6 +31,8 @@ module esp_fetch
 #(
   parameter int unsigned Slots = 1024,
   parameter int unsigned HdrBeats = 6,
+  parameter int unsigned NRec = 64,         // records (power of two)
+  parameter int unsigned PbufBeats = 2048,  // packet buffer (power of two, >= 2 x 577)
   localparam int unsigned HdrW = 8 * 16 * HdrBeats
 ) (
   input  logic              clk_i,
@@ -28,8 +43,10 @@ module esp_fetch
   input  logic [2:0]        pick_q_i,
   input  logic [63:0]       pick_desc_addr_i,
   input  logic [3:0]        pick_epoch_i,
-  output logic [2:0]        f_q_o,            // the fetcher's queue and epoch
+  output logic              f_req_o,          // the picked descriptor is requested
+  output logic [2:0]        f_q_o,            // queue and epoch of the descriptor coming in
   output logic [3:0]        f_epoch_o,
+  input  logic              f_take_i,         // its queue still takes it
   output logic              fetch_ok_o,       // descriptor read (SQ_HEAD + 1)
   output logic              f_stop_o,         // descriptor read failed
   // DMA master, read side.
@@ -41,7 +58,7 @@ module esp_fetch
   input  logic [127:0]      rd_data_i,
   input  logic              rd_last_i,
   input  logic              rd_err_i,
-  // The front's slot (the oldest filled one).
+  // The front's record (the oldest one).
   output logic              s_valid_o,
   output pre_e              s_pre_o,
   output logic [3:0]        s_pre_st_o,
@@ -49,8 +66,8 @@ module esp_fetch
   output logic [HdrW-1:0]   s_hdr_o,
   output logic [2:0]        s_q_o,
   output logic [3:0]        s_epoch_o,
-  input  logic              hand_i,           // the front is done with its slot
-  // Feeder: the front's slot's first feed_len_i bytes to the lane.
+  input  logic              hand_i,           // the front is done with its record
+  // Feeder: the front's record's first feed_len_i bytes to the lane.
   input  logic              feed_start_i,
   input  logic [LenW-1:0]   feed_len_i,
   output logic              feed_busy_o,
@@ -65,58 +82,77 @@ module esp_fetch
 );
   `include "prim_assert.svh"
 
-  localparam int unsigned PbufBeats = 578;  // ceil((MAX_PACKET + 8) / 16) + 1
+  localparam int unsigned RW = $clog2(NRec);
+  localparam int unsigned BW = $clog2(PbufBeats);
+  localparam int unsigned NTag = NRec;      // read requests in flight (descriptors + packets)
+  localparam int unsigned TW = $clog2(NTag);
 
-  // Slots, filled by the fetcher, emptied by the front and the feeder.
-  logic [127:0]    pbuf_q [2 * PbufBeats];
-  logic [HdrW-1:0] shdr_q [2];
-  logic [255:0]    sdesc_q [2];
-  pre_e            spre_q [2];
-  logic [3:0]      spre_st_q [2];
-  logic [2:0]      sq_q [2];
-  logic [3:0]      sepoch_q [2];
-  logic [1:0]      svalid_q;  // filled, not yet handed on by the front
-  logic [1:0]      sfeed_q;   // the feeder reads the slot's packet buffer
-  logic            f_slot_q, p_slot_q;
-  // The packet read in flight (its beats come before those of a later descriptor read).
-  logic            pk_pend_q, pk_slot_q;
-  logic [9:0]      pk_beat_q;
-  logic            pk_beat, pk_fill;
+  // ---------------------------------------------------------------------------- storage
+  // Plain arrays, each with one write and one read port.
+  logic [127:0]    pbuf_q [PbufBeats];       // packet buffer (write: DMA; read: feeder)
+  logic [127:0]    hdr_q  [HdrBeats][NRec];  // header beat k of each record (read: front)
+  logic [255:0]    desc_q [NRec];            // descriptors (read: front)
+  logic [63:0]     raddr_q [NRec];           // packet address, length, checks (read: requester)
+  logic [15:0]     rlen_q [NRec];
+  logic [3:0]      rdst_q [NRec];
+  // Record flags and fields (flops).
+  logic [NRec-1:0] filled_q;                 // complete: the front may take it
+  pre_e            pre_q [NRec];
+  logic [3:0]      pre_st_q [NRec];
+  logic [2:0]      rq_q [NRec];
+  logic [3:0]      rep_q [NRec];
+  logic [BW-1:0]   bstart_q [NRec];          // first beat in the packet buffer
+  logic [BW:0]     span_q [NRec];            // beats reserved in it
+  // Ring pointers (one extra bit): head (front) <= chk (next packet request) <= alloc.
+  logic [RW:0]     h_ptr_q, c_ptr_q, a_ptr_q;
+  logic [RW:0]     nrec;
+  logic [RW:0]     d_out_q;                  // descriptor reads in flight
+  // Tag FIFO of the read requests in flight.
+  logic            tpkt_q [NTag];
+  logic [RW-1:0]   trec_q [NTag];
+  logic [2:0]      tq_q [NTag];
+  logic [3:0]      tep_q [NTag];
+  logic [TW:0]     t_wr_q, t_rd_q;
+  // Packet buffer: reservation (request order) and write pointers, beats in use.
+  logic [BW-1:0]   bres_q, bwr_q;
+  logic [BW:0]     used_q;
+  logic [9:0]      beat_q;                   // beat of the response coming in
+  logic [127:0]    d0_q;                     // a descriptor's first beat
 
-  assign s_valid_o = svalid_q[p_slot_q];
-  assign s_pre_o = spre_q[p_slot_q];
-  assign s_pre_st_o = spre_st_q[p_slot_q];
-  assign s_desc_o = sdesc_q[p_slot_q];
-  assign s_hdr_o = shdr_q[p_slot_q];
-  assign s_q_o = sq_q[p_slot_q];
-  assign s_epoch_o = sepoch_q[p_slot_q];
+  logic [RW-1:0] h, c, a;
+  assign h = h_ptr_q[RW-1:0];
+  assign c = c_ptr_q[RW-1:0];
+  assign a = a_ptr_q[RW-1:0];
+  assign nrec = a_ptr_q - h_ptr_q;
+
+  assign s_valid_o = h_ptr_q != a_ptr_q && filled_q[h];
+  assign s_pre_o = pre_q[h];
+  assign s_pre_st_o = pre_st_q[h];
+  assign s_desc_o = desc_q[h];
+  for (genvar k = 0; k < HdrBeats; k++) begin : gen_hdr_rd
+    assign s_hdr_o[HdrW-1 - 128 * k -: 128] = hdr_q[k][h];
+  end
+  logic [BW:0] h_span;
+  assign h_span = span_q[h];
+  assign s_q_o = rq_q[h];
+  assign s_epoch_o = rep_q[h];
 
   // ---------------------------------------------------------------------------- feeder
-  logic       feed_slot_q;
-  logic [9:0] feed_idx_q, feed_left_q, feed_idx_d, feed_left_d;
-  logic [15:0] feed_rem_q, feed_rem_d;  // bytes left to feed
-  logic       feed_last;
+  logic [BW-1:0] feed_ptr_q;
+  logic [9:0]    feed_left_q;
+  logic [15:0]   feed_rem_q;   // bytes left to feed
+  logic [BW:0]   feed_extra_q; // beats of the record past the fed ones (released at the end)
+  logic          fed_q;        // the front's record was fed (the feeder releases its beats)
+  logic          feed_beat, feed_last;
+  logic [9:0]    feed_beats;
+  assign feed_beats = 10'((({2'd0, feed_len_i}) + 16'd15) >> 4);
   assign in_valid_o = feed_left_q != 10'd0;
-  assign in_data_o = pbuf_q[(feed_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, feed_idx_q}];
+  assign in_data_o = pbuf_q[feed_ptr_q];
   assign in_last_o = feed_left_q == 10'd1;
   assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
-  assign feed_last = in_valid_o && in_ready_i && feed_left_q == 10'd1;
+  assign feed_beat = in_valid_o && in_ready_i;
+  assign feed_last = feed_beat && feed_left_q == 10'd1;
   assign feed_busy_o = feed_left_q != 10'd0;
-
-  always_comb begin
-    feed_idx_d = feed_idx_q;
-    feed_left_d = feed_left_q;
-    feed_rem_d = feed_rem_q;
-    if (feed_start_i) begin
-      feed_idx_d = 10'd0;
-      feed_left_d = 10'((({2'd0, feed_len_i}) + 16'd15) >> 4);
-      feed_rem_d = {2'd0, feed_len_i};
-    end else if (in_valid_o && in_ready_i) begin
-      feed_idx_d = feed_idx_q + 10'd1;
-      feed_left_d = feed_left_q - 10'd1;
-      feed_rem_d = feed_rem_q - 16'd16;
-    end
-  end
 
   // -------------------------------------------------------------------------- fetcher
   // Descriptor checks (Execute in device_model.cc): BAD_DESCRIPTOR, then MALFORMED for size.
@@ -140,183 +176,194 @@ module esp_fetch
     return StatusOk;
   endfunction
 
-  typedef enum logic [1:0] {
-    FIdle,
-    FDesc,
-    FCheck
-  } fstate_e;
-  fstate_e      f_state_q, f_state_d;
-  logic [9:0]   f_beat_q, f_beat_d;
-  logic         d_beat;          // a beat of the descriptor read
-  logic [2:0]   f_q_q, f_q_d;
-  logic [3:0]   f_epoch_q, f_epoch_d;
-  logic [255:0] f_desc;          // the fetcher's slot
-  logic [3:0]   f_dst;
-  logic         f_fill;          // the slot is complete this clock
-  pre_e         f_pre;
-  logic [3:0]   f_pre_st;
-  assign f_desc = sdesc_q[f_slot_q];
-  assign f_dst = desc_status(f_desc, Slots);
-  assign f_q_o = f_q_q;
-  assign f_epoch_o = f_epoch_q;
-  assign pk_beat = rd_valid_i && pk_pend_q;
-  assign pk_fill = pk_beat && rd_last_i;
-  assign d_beat = rd_valid_i && !pk_pend_q && f_state_q == FDesc;
+  // The response beat coming in.
+  logic          t_pkt;
+  logic [RW-1:0] t_rec;
+  logic          d_beat, d_last, p_beat, p_last;
+  logic [255:0]  d_full;
+  assign t_pkt = tpkt_q[t_rd_q[TW-1:0]];
+  assign t_rec = trec_q[t_rd_q[TW-1:0]];
+  assign f_q_o = tq_q[t_rd_q[TW-1:0]];
+  assign f_epoch_o = tep_q[t_rd_q[TW-1:0]];
+  assign d_beat = rd_valid_i && !t_pkt;
+  assign d_last = d_beat && rd_last_i;
+  assign p_beat = rd_valid_i && t_pkt;
+  assign p_last = p_beat && rd_last_i;
+  assign d_full = {d0_q, rd_data_i};
+  // A descriptor that came back: a record for it when its queue takes it.
+  logic d_alloc;
+  assign d_alloc = d_last && f_take_i;
+  assign fetch_ok_o = d_alloc && !rd_err_i;
+  assign f_stop_o = d_alloc && rd_err_i;
 
+  // The record at chk: skip (fetch error), complete with its pre-status, or request its packet.
+  logic          c_any, c_skip, c_pre, c_pkt, c_room, t_room;
+  logic [BW:0]   c_span;
+  assign c_any = c_ptr_q != a_ptr_q;
+  assign c_skip = c_any && filled_q[c];  // only a PreFetchErr record is complete already
+  assign c_pre = c_any && !filled_q[c] && rdst_q[c] != StatusOk;
+  assign c_span = (BW + 1)'((({1'b0, rlen_q[c]}) + 17'd15) >> 4);
+  assign c_room = {1'b0, used_q} + {1'b0, c_span} <= (BW + 2)'(PbufBeats);
+  assign t_room = (t_wr_q - t_rd_q) != (TW + 1)'(NTag);
+  assign c_pkt = c_any && !filled_q[c] && rdst_q[c] == StatusOk && c_room && t_room;
+
+  // Read requests: the packet of the record at chk first, else the next descriptor.
+  logic pk_req, ds_req;
   always_comb begin
-    f_state_d = f_state_q;
-    f_beat_d = f_beat_q;
-    f_q_d = f_q_q;
-    f_epoch_d = f_epoch_q;
-    f_fill = 1'b0;
-    f_pre = PreOk;
-    f_pre_st = StatusOk;
-    fetch_ok_o = 1'b0;
-    f_stop_o = 1'b0;
     rd_req_valid_o = 1'b0;
     rd_req_addr_o = pick_desc_addr_i;
     rd_req_len_o = 16'd32;
-    unique case (f_state_q)
-      FIdle: begin
-        if (pick_valid_i && enable_i && !svalid_q[f_slot_q] && !sfeed_q[f_slot_q] &&
-            !(pk_pend_q && pk_slot_q == f_slot_q)) begin
-          rd_req_valid_o = 1'b1;
-          if (rd_req_ready_i) begin
-            f_q_d = pick_q_i;
-            f_epoch_d = pick_epoch_i;
-            f_beat_d = 10'd0;
-            f_state_d = FDesc;
-          end
-        end
-      end
-      FDesc: begin
-        if (d_beat) begin
-          f_beat_d = f_beat_q + 10'd1;
-          if (rd_last_i) begin
-            if (rd_err_i) begin
-              // A ring access failed: no more fetches from the queue (re-enable to recover);
-              // the back sets STOPPED and raises QUEUE_ERROR when it reaches this slot.
-              f_stop_o = 1'b1;
-              f_fill = 1'b1;
-              f_pre = PreFetchErr;
-              f_state_d = FIdle;
-            end else begin
-              fetch_ok_o = 1'b1;
-              f_state_d = FCheck;
-            end
-          end
-        end
-      end
-      FCheck: begin
-        if (f_dst != StatusOk) begin
-          f_fill = 1'b1;
-          f_pre = PreStatus;
-          f_pre_st = f_dst;
-          f_state_d = FIdle;
-        end else if (!pk_pend_q) begin
-          // The packet read; its beats are taken beside this FSM (pk_*), which goes on.
-          rd_req_valid_o = 1'b1;
-          for (int i = 0; i < 8; i++) rd_req_addr_o[8 * i +: 8] = desc_byte(f_desc, 8 + i);
-          rd_req_len_o = {desc_byte(f_desc, 25), desc_byte(f_desc, 24)};
-          if (rd_req_ready_i) f_state_d = FIdle;
-        end
-      end
-      default: f_state_d = FIdle;
-    endcase
+    f_req_o = 1'b0;
+    pk_req = 1'b0;
+    ds_req = 1'b0;
+    if (c_pkt) begin
+      rd_req_valid_o = 1'b1;
+      rd_req_addr_o = raddr_q[c];
+      rd_req_len_o = rlen_q[c];
+      pk_req = rd_req_ready_i;
+    end else if (pick_valid_i && enable_i && t_room &&
+                 {1'b0, d_out_q} + {1'b0, nrec} < (RW + 2)'(NRec)) begin
+      rd_req_valid_o = 1'b1;
+      ds_req = rd_req_ready_i;
+      f_req_o = ds_req;
+    end
   end
 
-  assign idle_o = f_state_q == FIdle && !pk_pend_q && svalid_q == 2'b00 && sfeed_q == 2'b00 &&
-                  feed_left_q == 10'd0;
-  assign busy_o = f_state_q != FIdle || pk_pend_q;
+  // Beats in use: + a packet's span when requested, - each fed beat, - the rest of a fed
+  // record's span after its last fed beat, - a record's span when handed on without a feed.
+  logic [BW:0] used_d;
+  always_comb begin
+    used_d = used_q;
+    if (pk_req) used_d = used_d + c_span;
+    if (feed_beat) used_d = used_d - (BW + 1)'(1);
+    if (feed_last) used_d = used_d - feed_extra_q;
+    if (hand_i && !fed_q) used_d = used_d - h_span;
+  end
 
-  // Packet buffers: written from the DMA read stream.
+  assign idle_o = t_wr_q == t_rd_q && h_ptr_q == a_ptr_q && feed_left_q == 10'd0;
+  assign busy_o = t_wr_q != t_rd_q || c_any;
+
+  // Memories.
   always_ff @(posedge clk_i) begin
-    if (pk_beat) begin
-      pbuf_q[(pk_slot_q ? 11'(PbufBeats) : 11'd0) + {1'b0, pk_beat_q}] <= rd_data_i;
+    if (p_beat) pbuf_q[bwr_q] <= rd_data_i;
+    if (d_last) begin
+      desc_q[a] <= d_full;
+      raddr_q[a] <= {desc_byte(d_full, 15), desc_byte(d_full, 14), desc_byte(d_full, 13),
+                     desc_byte(d_full, 12), desc_byte(d_full, 11), desc_byte(d_full, 10),
+                     desc_byte(d_full, 9), desc_byte(d_full, 8)};
+      rlen_q[a] <= {desc_byte(d_full, 25), desc_byte(d_full, 24)};
+      rdst_q[a] <= desc_status(d_full, Slots);
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    for (int k = 0; k < int'(HdrBeats); k++) begin
+      if (p_beat && beat_q == 10'(k)) hdr_q[k][t_rec] <= rd_data_i;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if ((pk_req || ds_req)) begin
+      tpkt_q[t_wr_q[TW-1:0]] <= pk_req;
+      trec_q[t_wr_q[TW-1:0]] <= c;
+      tq_q[t_wr_q[TW-1:0]] <= pick_q_i;
+      tep_q[t_wr_q[TW-1:0]] <= pick_epoch_i;
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      f_state_q <= FIdle;
-      f_beat_q <= 10'd0;
-      f_q_q <= 3'd0;
-      f_epoch_q <= 4'd0;
-      f_slot_q <= 1'b0;
-      p_slot_q <= 1'b0;
-      pk_pend_q <= 1'b0;
-      pk_slot_q <= 1'b0;
-      pk_beat_q <= 10'd0;
-      svalid_q <= 2'b00;
-      sfeed_q <= 2'b00;
-      feed_slot_q <= 1'b0;
-      feed_idx_q <= 10'd0;
+      filled_q <= '0;
+      for (int r = 0; r < int'(NRec); r++) begin
+        pre_q[r] <= PreOk;
+        pre_st_q[r] <= 4'd0;
+        rq_q[r] <= 3'd0;
+        rep_q[r] <= 4'd0;
+        bstart_q[r] <= '0;
+        span_q[r] <= '0;
+      end
+      h_ptr_q <= '0;
+      c_ptr_q <= '0;
+      a_ptr_q <= '0;
+      d_out_q <= '0;
+      t_wr_q <= '0;
+      t_rd_q <= '0;
+      bres_q <= '0;
+      bwr_q <= '0;
+      used_q <= '0;
+      beat_q <= 10'd0;
+      d0_q <= 128'd0;
+      feed_ptr_q <= '0;
       feed_left_q <= 10'd0;
       feed_rem_q <= 16'd0;
-      for (int b = 0; b < 2; b++) begin
-        shdr_q[b] <= '0;
-        sdesc_q[b] <= 256'd0;
-        spre_q[b] <= PreOk;
-        spre_st_q[b] <= 4'd0;
-        sq_q[b] <= 3'd0;
-        sepoch_q[b] <= 4'd0;
-      end
+      feed_extra_q <= '0;
+      fed_q <= 1'b0;
     end else begin
-      f_state_q <= f_state_d;
-      f_beat_q <= f_beat_d;
-      f_q_q <= f_q_d;
-      f_epoch_q <= f_epoch_d;
-      feed_idx_q <= feed_idx_d;
-      feed_left_q <= feed_left_d;
-      feed_rem_q <= feed_rem_d;
-      if (f_state_q == FIdle && f_state_d == FDesc) begin
-        sq_q[f_slot_q] <= f_q_d;
-        sepoch_q[f_slot_q] <= f_epoch_d;
+      used_q <= used_d;
+      // Requests.
+      if (pk_req || ds_req) t_wr_q <= t_wr_q + (TW + 1)'(1);
+      if (ds_req && !d_last) d_out_q <= d_out_q + (RW + 1)'(1);
+      if (!ds_req && d_last) d_out_q <= d_out_q - (RW + 1)'(1);
+      if (pk_req) begin
+        bstart_q[c] <= bres_q;
+        span_q[c] <= c_span;
+        bres_q <= bres_q + c_span[BW-1:0];
       end
-      if (d_beat) begin
-        sdesc_q[f_slot_q] <= f_beat_q[0] ? {sdesc_q[f_slot_q][255:128], rd_data_i}
-                                         : {rd_data_i, sdesc_q[f_slot_q][127:0]};
+      // The record at chk is done with: packet requested, pre-status, or a fetch error.
+      if (pk_req || c_pre || c_skip) c_ptr_q <= c_ptr_q + (RW + 1)'(1);
+      if (c_pre) begin
+        filled_q[c] <= 1'b1;
+        pre_q[c] <= PreStatus;
+        pre_st_q[c] <= rdst_q[c];
       end
-      if (pk_beat && 32'(pk_beat_q) < HdrBeats) begin
-        shdr_q[pk_slot_q][HdrW-1 - 128 * 32'(pk_beat_q) -: 128] <= rd_data_i;
+      // Responses.
+      if (rd_valid_i) begin
+        beat_q <= rd_last_i ? 10'd0 : beat_q + 10'd1;
+        if (rd_last_i) t_rd_q <= t_rd_q + (TW + 1)'(1);
       end
-      // The slot's outcome is known: without a packet read (fill now) or with one (filled
-      // when its last beat is in); either way the next descriptor goes to the other slot.
-      if (f_fill) begin
-        spre_q[f_slot_q] <= f_pre;
-        spre_st_q[f_slot_q] <= f_pre_st;
-        svalid_q[f_slot_q] <= 1'b1;
-        f_slot_q <= !f_slot_q;
+      if (d_beat && !rd_last_i) d0_q <= rd_data_i;
+      if (d_alloc) begin
+        a_ptr_q <= a_ptr_q + (RW + 1)'(1);
+        rq_q[a] <= f_q_o;
+        rep_q[a] <= f_epoch_o;
+        pre_st_q[a] <= StatusOk;
+        span_q[a] <= '0;  // no beats until its packet is requested
+        // A failed descriptor read: QUEUE_ERROR in order (no packet, no checks).
+        pre_q[a] <= rd_err_i ? PreFetchErr : PreOk;
+        filled_q[a] <= rd_err_i;
       end
-      if (f_state_q == FCheck && rd_req_valid_o && rd_req_ready_i) begin
-        pk_pend_q <= 1'b1;
-        pk_slot_q <= f_slot_q;
-        pk_beat_q <= 10'd0;
-        f_slot_q <= !f_slot_q;
+      if (p_beat) bwr_q <= bwr_q + BW'(1);
+      if (p_last) begin
+        filled_q[t_rec] <= 1'b1;
+        pre_q[t_rec] <= rd_err_i ? PreStatus : PreOk;
+        pre_st_q[t_rec] <= rd_err_i ? StatusDmaError : StatusOk;
       end
-      if (pk_beat) pk_beat_q <= pk_beat_q + 10'd1;
-      if (pk_fill) begin
-        pk_pend_q <= 1'b0;
-        spre_q[pk_slot_q] <= rd_err_i ? PreStatus : PreOk;
-        spre_st_q[pk_slot_q] <= rd_err_i ? StatusDmaError : StatusOk;
-        svalid_q[pk_slot_q] <= 1'b1;
-      end
-      // A slot is refilled once the front has handed its packet on and the feeder has sent
-      // its last beat.
+      // The front: hand-over frees the record (its beats are released by the feeder, or now).
       if (hand_i) begin
-        svalid_q[p_slot_q] <= 1'b0;
-        p_slot_q <= !p_slot_q;
+        filled_q[h] <= 1'b0;
+        h_ptr_q <= h_ptr_q + (RW + 1)'(1);
+        fed_q <= 1'b0;
       end
+      // Feeder.
       if (feed_start_i) begin
-        feed_slot_q <= p_slot_q;
-        sfeed_q[p_slot_q] <= 1'b1;
+        fed_q <= feed_beats != 10'd0;  // else the hand-over releases the span
+        feed_ptr_q <= bstart_q[h];
+        feed_left_q <= feed_beats;
+        feed_rem_q <= {2'd0, feed_len_i};
+        feed_extra_q <= h_span - (BW + 1)'(feed_beats);
+      end else if (feed_beat) begin
+        feed_ptr_q <= feed_ptr_q + BW'(1);
+        feed_left_q <= feed_left_q - 10'd1;
+        feed_rem_q <= feed_rem_q - 16'd16;
       end
-      if (feed_last) sfeed_q[feed_slot_q] <= 1'b0;
     end
   end
 
-  `ASSERT(HandOnlyFilled_A, hand_i |-> svalid_q[p_slot_q])
-  `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0)
-  `ASSERT(OneFillPerSlot_A, f_fill && pk_fill |-> f_slot_q != pk_slot_q)
+  `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && (PbufBeats & (PbufBeats - 1)) == 0 &&
+               PbufBeats >= 2 * 577)
+  `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
+  `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0 && s_valid_o && !fed_q)
+  `ASSERT(FeedWithinSpan_A, feed_start_i |-> (BW + 1)'(feed_beats) <= h_span)
+  `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
+  `ASSERT(DescTwoBeats_A, d_last |-> beat_q == 10'd1)
+  `ASSERT(BufferInUse_A, used_q <= (BW + 1)'(PbufBeats))
 
 endmodule

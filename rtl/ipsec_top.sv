@@ -21,7 +21,7 @@ module ipsec_top
   parameter int unsigned Queues        = 4,
   parameter int unsigned Slots         = 1024,
   parameter int unsigned MaxWindow     = 4096,
-  parameter int unsigned RdOutstanding = 16,
+  parameter int unsigned RdOutstanding = 64,
   localparam int unsigned SlotW        = $clog2(Slots)
 ) (
   input  logic              clk_i,
@@ -123,6 +123,7 @@ module ipsec_top
   );
 
   // -------------------------------------------------------------------------------- queues
+  logic        f_req, f_take;
   logic        pick_valid, fetch_ok, f_stop, q_stop, cpl_done, eng_release, eng_live, cpl_phase;
   logic [2:0]  pick_q, eng_q, f_q;
   logic [3:0]  pick_epoch, eng_epoch, f_epoch;
@@ -144,6 +145,8 @@ module ipsec_top
     .pick_q_o         (pick_q),
     .pick_desc_addr_o (pick_desc_addr),
     .pick_epoch_o     (pick_epoch),
+    .f_req_i          (f_req),
+    .f_take_o         (f_take),
     .f_q_i            (f_q),
     .f_epoch_i        (f_epoch),
     .fetch_ok_i       (fetch_ok),
@@ -168,7 +171,8 @@ module ipsec_top
   logic         rd_busy, wr_busy;
 
   dma_master #(
-    .RdOutstanding (RdOutstanding)
+    .RdOutstanding (RdOutstanding),
+    .RdReqs        (64)
   ) u_dma_master (
     .clk_i,
     .rst_ni,
@@ -332,8 +336,10 @@ module ipsec_top
     .pick_q_i         (pick_q),
     .pick_desc_addr_i (pick_desc_addr),
     .pick_epoch_i     (pick_epoch),
+    .f_req_o          (f_req),
     .f_q_o            (f_q),
     .f_epoch_o        (f_epoch),
+    .f_take_i         (f_take),
     .fetch_ok_o       (fetch_ok),
     .f_stop_o         (f_stop),
     .eng_q_o          (eng_q),

@@ -355,6 +355,21 @@ TEST_F(Scoreboard, RandomTrafficBitIdentical) {
 // end of the beat holding the buffer's last byte OK (the missing bytes are zeros), one byte
 // further DMA_ERROR. The buffer is the test's own, of an odd size (driver buffers are multiples
 // of 16 bytes, where the two rules cannot differ).
+// With a slow host the fetcher has a whole batch of descriptor and packet reads in flight (at
+// the default latency only a few): the same traffic must still be bit-identical.
+TEST_F(Scoreboard, RandomTrafficAtReadLatency500BitIdentical) {
+  static_cast<sim::SimDevice&>(*rtl_.dev).axi().timing().read_latency = 500;
+  Install(24);
+  uint64_t done = 0;
+  while (done < 1000 && !HasFatalFailure()) {
+    const size_t n = 1 + rng_() % 40;
+    RunBatch(n);
+    done += n;
+  }
+  ASSERT_FALSE(HasFatalFailure());
+  CompareCounters();
+}
+
 TEST_F(Scoreboard, PacketReadPastBufferEndAgrees) {
   SaParams sa = RandomSa(rng_, false, 0x4242, nullptr);
   sa.seq = 1;
@@ -475,6 +490,81 @@ TEST_F(RtlFaults, DelayedAndSlowMemoryStillCompletesInOrder) {
     EXPECT_EQ(d[i].status, Status::kOk);
     EXPECT_EQ(d[i].seq, i + 1);
   }
+}
+
+// With a long read latency the fetcher has many descriptors in flight. A read error on the
+// fourth one stops the queue there, as the model does: the three before it complete, the ones
+// requested behind it have no effect (no completion, no sequence number), SQ_HEAD stays at it.
+TEST_F(RtlFaults, DescriptorErrorBehindPrefetchedOnesStopsAtIt) {
+  sim_->axi().timing().read_latency = 500;
+  const uint64_t sq =
+      sim_->Read32(hw::QSqBaseLoOffset(0)) | uint64_t{sim_->Read32(hw::QSqBaseHiOffset(0))} << 32;
+  sim_->axi().faults().error_ranges.push_back(
+      {sq + 3 * sizeof(hw::SqDesc), sq + 4 * sizeof(hw::SqDesc), true, false});
+  for (uint32_t i = 0; i < 8; ++i) {
+    auto pkt = MakeIpv4(Ip(10, 0, 0, 1), Ip(10, 0, 0, 2), 17, 64 + 100 * i, rng_);
+    ASSERT_TRUE(side_.drv->Post(0, Opcode::kEncap, slot_, pkt, i));
+  }
+  side_.drv->Flush(0);
+  auto d = side_.Drain(3);
+  ASSERT_EQ(d.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(d[i].cookie, i);
+    EXPECT_EQ(d[i].status, Status::kOk);
+  }
+  ASSERT_TRUE(sim_->RunUntil([&] { return side_.drv->QueueStopped(0); }, kBudget));
+  sim_->Advance(5000);  // the descriptors behind it come back meanwhile
+  EXPECT_EQ(sim_->Read32(hw::QSqHeadOffset(0)), 3u);
+  EXPECT_EQ(sim_->Read32(hw::QCqTailOffset(0)), 3u);
+  auto ev = side_.drv->PollEvent();
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->type, hw::Event::kQueueError);
+  EXPECT_FALSE(side_.drv->PollEvent());
+  auto st = side_.drv->ReadSaStats(slot_);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pkts, 3u);
+  sim_->axi().faults().error_ranges.clear();
+  auto lost = side_.drv->RecoverQueue(0);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(*lost, (std::vector<uint32_t>{3, 4, 5, 6, 7}));
+  Done r = Run1(80, 8);
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.seq, 4u);
+}
+
+// A failed completion write stops the queue behind that packet (which had its effects); the
+// packets the fetcher had already read behind it have none, and SQ_HEAD ends behind it.
+TEST_F(RtlFaults, CompletionErrorDropsPrefetchedPacketsBehindIt) {
+  sim_->axi().timing().read_latency = 500;
+  const uint64_t cq =
+      sim_->Read32(hw::QCqBaseLoOffset(0)) | uint64_t{sim_->Read32(hw::QCqBaseHiOffset(0))} << 32;
+  sim_->axi().faults().error_ranges.push_back(
+      {cq + 2 * sizeof(hw::CqEntry), cq + 3 * sizeof(hw::CqEntry), false, true});
+  for (uint32_t i = 0; i < 8; ++i) {
+    auto pkt = MakeIpv4(Ip(10, 0, 0, 1), Ip(10, 0, 0, 2), 17, 64, rng_);
+    ASSERT_TRUE(side_.drv->Post(0, Opcode::kEncap, slot_, pkt, i));
+  }
+  side_.drv->Flush(0);
+  auto d = side_.Drain(2);
+  ASSERT_EQ(d.size(), 2u);
+  ASSERT_TRUE(sim_->RunUntil([&] { return side_.drv->QueueStopped(0); }, kBudget));
+  sim_->Advance(5000);
+  EXPECT_EQ(sim_->Read32(hw::QSqHeadOffset(0)), 3u);
+  EXPECT_EQ(sim_->Read32(hw::QCqTailOffset(0)), 2u);
+  auto ev = side_.drv->PollEvent();
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->type, hw::Event::kQueueError);
+  EXPECT_FALSE(side_.drv->PollEvent());
+  auto st = side_.drv->ReadSaStats(slot_);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pkts, 3u);
+  sim_->axi().faults().error_ranges.clear();
+  auto lost = side_.drv->RecoverQueue(0);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(*lost, (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
+  Done r = Run1(80, 8);
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.seq, 4u);
 }
 
 TEST_F(RtlFaults, ErrorRangeCoversOnePacketBuffer) {
