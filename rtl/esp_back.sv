@@ -1,5 +1,5 @@
 // esp_back: the packet engine's back (part of esp_engine; doc: rtl/doc/esp_engine.md). It holds
-// up to four records from the front, in fetch order, in a small ring, and works on two of them
+// up to eight records from the front, in fetch order, in a small ring, and works on two of them
 // at once:
 //   stage A (output), oldest record without output: the lane's result, then the output beats,
 //     written to out_addr when the lane says OK (or drained);
@@ -40,9 +40,15 @@ module esp_back
   input  back_t             hand_rec_i,
   input  sa_cfg_t           hand_cfg_i,
   input  sa_state_t         hand_st_i,
+  input  sa_state_t         hand_post_i,      // the SA's state after the packet ...
+  input  logic              hand_post_ok_i,   // ... if the front knows it
   output logic              rec_ready_o,      // room for a record (hand_i allowed)
   input  logic [SlotW-1:0]  f_slot_i,         // the front's SA slot ...
   output logic              haz_o,            // ... has a packet here not yet done
+  input  logic [2:0]        f_pq_i,           // the front's packet's queue and epoch
+  input  logic [3:0]        f_pepoch_i,
+  output logic              fwd_o,            // the youngest such packet's state after it ...
+  output sa_state_t         fwd_st_o,         // ... is known and may be used (same queue)
   output logic              busy_o,           // a record is held
   // Fetcher reports (a successful fetch ends a queue's drop).
   input  logic [2:0]        f_q_i,
@@ -103,37 +109,48 @@ module esp_back
 );
   `include "prim_assert.svh"
 
-  localparam int unsigned Recs = 4;  // records held (a power of two)
-  typedef logic [1:0] idx_t;
+  // Records held (a power of two): a record lives from the front's hand-on to its completion's
+  // write response, about the lane's latency plus four packets' output at 64 B, so 8 keep the
+  // lane busy with small packets (4 gave 11.3 clocks per 64 B packet for 9 beats).
+  localparam int unsigned Recs = 8;
+  localparam int unsigned RW = $clog2(Recs);
+  typedef logic [RW-1:0] idx_t;
+  typedef logic [RW:0] ptr_t;         // one wrap bit above the index
 
   // ------------------------------------------------------------------------------- records
-  // The ring: written at wp by the front; stage A works at ap, stage B at bp (bp <= ap <= wp);
-  // B may work on A's record once A has its result (B's effects need the status, not the
-  // output beats, so the front's same-SA wait ends before the output has streamed).
+  // The ring: written at wp by the front; stage A takes results at ap and streams output at sp,
+  // stage B works at bp (bp <= sp <= ap <= wp). B may work on a record once A has its result
+  // (B's effects need the status, not the output beats, so the front's same-SA wait ends
+  // before the output has streamed); it finishes it once the output has streamed.
   back_t       r_q [Recs];
   sa_cfg_t     rc_q [Recs];           // the SA's limits, as the front read them
   sa_state_t   rs_q [Recs];           // the SA's state, as the front read it
+  sa_state_t   rp_q [Recs];           // ... and after the packet (if r_post_ok_q)
+  logic        r_post_ok_q [Recs];
   logic [15:0] r_out_len_q [Recs];    // output bytes of an OK packet (from A)
   logic        r_drop_q [Recs];       // A found the queue reset or flushed: output drained
   logic        r_cmt_q [Recs];        // decap with a verified ICV: replay commit in B
   logic        r_res_q [Recs];        // A has the lane's result (or there is no lane job)
+  logic [9:0]  r_beats_q [Recs];      // the lane's output beats for it (from A)
+  logic        r_write_q [Recs];      // ... written to out_addr (else drained)
   logic        r_out_pend_q [Recs];   // the output is to be written, its response not yet in
   logic        r_out_err_q [Recs];    // ... and it failed
-  logic [2:0]  wp_q, ap_q, bp_q;      // one wrap bit above the index
-  idx_t        wi, ai, bi;
-  logic [2:0]  cnt;
-  assign wi = wp_q[1:0];
-  assign ai = ap_q[1:0];
-  assign bi = bp_q[1:0];
+  ptr_t        wp_q, ap_q, sp_q, bp_q;
+  idx_t        wi, ai, si, bi;
+  ptr_t        cnt;
+  assign wi = wp_q[RW-1:0];
+  assign ai = ap_q[RW-1:0];
+  assign si = sp_q[RW-1:0];
+  assign bi = bp_q[RW-1:0];
   assign cnt = wp_q - bp_q;
-  assign rec_ready_o = cnt != 3'(Recs);
-  assign busy_o = cnt != 3'd0;
+  assign rec_ready_o = cnt != ptr_t'(Recs);
+  assign busy_o = cnt != '0;
 
   logic a_has, b_has;  // stage A / B has a record
   assign a_has = ap_q != wp_q;
-  assign b_has = cnt != 3'd0 && r_res_q[bi];
+  assign b_has = cnt != '0 && r_res_q[bi];
   logic b_a_past;  // ... and A is done with it: B may finish it
-  assign b_a_past = bp_q != ap_q;
+  assign b_a_past = bp_q != sp_q;
   back_t b_rec, a_rec;
   assign b_rec = r_q[bi];
   assign a_rec = r_q[ai];
@@ -150,30 +167,40 @@ module esp_back
   // written it yet (the replay commit comes before the accounting too). b_wr2_q: the write is
   // at least two clocks old, so an SA read the front made in the previous clock saw it.
   logic b_wr_q, b_wr2_q;
+  // Forwarding: when the youngest such packet's status was final in the front (encap) and it
+  // is of the front's queue and epoch, the front may use the state after it instead of
+  // waiting. (A packet of another queue could still be dropped after a completion error of
+  // its own queue, and the model would then never have seen its effect.)
+  idx_t youngest;
   always_comb begin
     haz_o = 1'b0;
-    for (int i = 0; i < int'(Recs); i++) begin
-      logic [1:0] off;
-      off = 2'(idx_t'(i) - bi);
-      if ({1'b0, off} < cnt && r_q[i].kind == KPacket && r_q[i].acct &&
-          r_q[i].slot[SlotW-1:0] == f_slot_i && !(idx_t'(i) == bi && b_wr2_q)) begin
+    youngest = bi;
+    for (int k = 0; k < int'(Recs); k++) begin
+      idx_t i;
+      i = bi + idx_t'(k);
+      if (ptr_t'(k) < cnt && r_q[i].kind == KPacket && r_q[i].acct &&
+          r_q[i].slot[SlotW-1:0] == f_slot_i && !(k == 0 && b_wr2_q)) begin
         haz_o = 1'b1;
+        youngest = i;
       end
     end
   end
+  assign fwd_o = haz_o && r_post_ok_q[youngest] && r_q[youngest].q == f_pq_i &&
+                 r_q[youngest].epoch == f_pepoch_i;
+  assign fwd_st_o = rp_q[youngest];
 
   // ------------------------------------------------------------------------------- writes
   // Requests in flight, oldest first: kind (completion or A's output) and record, for
   // wr_done_i; and the requests whose W data is not all out yet (at most one of each stage).
-  localparam int unsigned WrTags = 4;  // = the DMA master's requests waiting for B
+  localparam int unsigned WrTags = 8;  // = the DMA master's requests waiting for B
   logic       tag_cpl_q [WrTags];
   idx_t       tag_idx_q [WrTags];
-  logic [2:0] tag_wp_q, tag_rp_q;
-  logic       dq_cpl_q [2];           // W data order: 1 = B's completion beat, 0 = A's output
-  logic [1:0] dq_wp_q, dq_rp_q;
+  logic [3:0] tag_wp_q, tag_rp_q;
+  logic       dq_cpl_q [4];           // W data order: 1 = B's completion beat, 0 = A's output
+  logic [2:0] dq_wp_q, dq_rp_q;
   logic       d_head_a, d_head_b;
-  assign d_head_a = dq_wp_q != dq_rp_q && !dq_cpl_q[dq_rp_q[0]];
-  assign d_head_b = dq_wp_q != dq_rp_q && dq_cpl_q[dq_rp_q[0]];
+  assign d_head_a = dq_wp_q != dq_rp_q && !dq_cpl_q[dq_rp_q[1:0]];
+  assign d_head_b = dq_wp_q != dq_rp_q && dq_cpl_q[dq_rp_q[1:0]];
 
   logic a_req, b_req;                 // the stages ask to write (B first)
   logic a_acc, b_acc;                 // ... and the request is taken this clock
@@ -183,70 +210,50 @@ module esp_back
   assign b_acc = b_req && wr_req_ready_i;
   assign a_acc = a_req && !b_req && wr_req_ready_i;
   logic done_out, done_cpl;           // wr_done_i for an output / the completion
-  assign done_out = wr_done_i && !tag_cpl_q[tag_rp_q[1:0]];
-  assign done_cpl = wr_done_i && tag_cpl_q[tag_rp_q[1:0]];
+  assign done_out = wr_done_i && !tag_cpl_q[tag_rp_q[2:0]];
+  assign done_cpl = wr_done_i && tag_cpl_q[tag_rp_q[2:0]];
 
   // ------------------------------------------------------------------------------- stage A
-  typedef enum logic [1:0] {
-    AIdle,    // takes the lane's result (or passes a record without a lane job on)
-    AReq,     // output write requested, not yet taken
-    AStream   // output beats: to the DMA write, or drained
-  } astate_e;
-  astate_e    astate_q, astate_d;
-  logic       a_write_q, a_write_d;   // the beats go to the DMA write
-  logic [9:0] a_left_q, a_left_d;     // output beats still to come from the lane
-  logic       a_take;                 // the lane's result is taken this clock
-  logic       a_adv;                  // A is done with its record
-  logic       a_write_new, a_cmt_new, a_drop_new;
+  // Two parts: the result side at ap takes the lane's result and requests the output write
+  // (the lane offers the next result while the previous packet's beats still stream, so the
+  // next request is in the DMA master before the previous data ends); the stream side at sp
+  // (sp <= ap) takes each record's output beats in order, to the DMA write or drained.
+  logic        a_req_q;                // the result side's write request waits for the DMA master
+  logic        a_take;                 // the lane's result is taken this clock
+  logic        a_adv;                  // the result side is done with its record
+  logic        a_write_new, a_cmt_new, a_drop_new;
   logic [15:0] a_out_len_new;
-  logic       a_beat;                 // an output beat is taken from the lane
-  assign res_ready_o = astate_q == AIdle && a_has && a_rec.kind == KPacket && a_rec.lane;
+  assign res_ready_o = !a_req_q && a_has && a_rec.kind == KPacket && a_rec.lane;
   assign a_take = res_ready_o && res_valid_i;
-  assign a_beat = out_valid_i && out_ready_o;
-  assign out_ready_o = astate_q == AStream && a_left_q != 10'd0 &&
-                       (!a_write_q || (d_head_a && wr_data_ready_i));
   assign a_drop_new = a_flushed;
   assign a_out_len_new = res_i.status == StatusOk ? {2'd0, res_i.out_len} : 16'd0;
   assign a_write_new = !a_drop_new && a_out_len_new != 16'd0;
   assign a_cmt_new = a_rec.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
                      res_i.status != StatusNoSpace;
   assign lane_busy_o = res_ready_o && !res_valid_i;
-  assign a_req = astate_q == AReq || (a_take && a_write_new);
+  logic        s_has;                  // the stream side has a record (its result is taken)
+  logic        s_started_q;            // ... and took some of its beats
+  logic [9:0]  s_left_q, s_left;       // its beats still to come from the lane
+  logic        s_beat, s_adv;
+  assign s_has = sp_q != ap_q;
+  assign s_left = s_started_q ? s_left_q : r_beats_q[si];
+  assign out_ready_o = s_has && s_left != 10'd0 &&
+                       (!r_write_q[si] || (d_head_a && wr_data_ready_i));
+  assign s_beat = out_valid_i && out_ready_o;
+  assign s_adv = s_has && (s_left == 10'd0 || (s_beat && s_left == 10'd1));
 
-  always_comb begin
-    astate_d = astate_q;
-    a_write_d = a_write_q;
-    a_left_d = a_left_q;
-    a_adv = 1'b0;
-    unique case (astate_q)
-      AIdle: begin
-        if (a_has && !(a_rec.kind == KPacket && a_rec.lane)) begin
-          a_adv = 1'b1;  // no lane job: nothing to output
-        end else if (a_take) begin
-          a_left_d = 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
-          a_write_d = a_write_new;
-          if (a_write_new) begin
-            astate_d = a_acc ? AStream : AReq;
-          end else if (a_left_d != 10'd0) begin
-            astate_d = AStream;  // drained
-          end else begin
-            a_adv = 1'b1;
-          end
-        end
-      end
-      AReq: if (a_acc) astate_d = AStream;
-      AStream: begin
-        if (a_beat) begin
-          a_left_d = a_left_q - 10'd1;
-          if (a_left_q == 10'd1) begin
-            a_adv = 1'b1;
-            astate_d = AIdle;
-          end
-        end
-      end
-      default: astate_d = AIdle;
-    endcase
-  end
+  // The next output's request waits until the current one has at most two beats to go, so
+  // that B's completion, which usually asks while an output streams, goes first (output N,
+  // completion N-1, output N+1): an early request would put a long output before it and
+  // hold up B.
+  logic a_req_v, a_go;
+  logic [1:0] da_cnt_q;                // A's requests whose data is not all out
+  assign a_req_v = a_req_q || (a_take && a_write_new);
+  assign a_go = da_cnt_q == 2'd0 || (da_cnt_q == 2'd1 && s_has && r_write_q[si] &&
+                                     s_left <= 10'd2);
+  assign a_req = a_req_v && a_go;
+  assign a_adv = (!a_req_q && a_has && !(a_rec.kind == KPacket && a_rec.lane)) ||  // no job
+                 (a_take && !a_write_new) || a_acc;
 
   // ------------------------------------------------------------------------------- stage B
   typedef enum logic [3:0] {
@@ -278,35 +285,20 @@ module esp_back
                           res_i.inner_len, out_last_i, b_rec.lane, b_rec.decap, b_rec.out_addr,
                           a_rec};
 
-  // Account (device_model.cc): the state after B's packet.
+  // Account (device_model.cc): the state after B's packet (in BIdle from the record's status:
+  // a record without a replay commit is accounted in the clock B takes it).
   sa_state_t acct_st;
   logic acct_soft, acct_hard;
-  always_comb begin
-    acct_st = b_st;
-    acct_soft = 1'b0;
-    acct_hard = 1'b0;
-    unique case (b_status_q)
-      StatusOk: begin
-        acct_st.pkts = b_st.pkts + 64'd1;
-        acct_st.bytes = b_st.bytes + b_rec.bytes;
-        if (!b_st.soft_hit &&
-            ((b_cfg.soft_pkts != 64'd0 && acct_st.pkts >= b_cfg.soft_pkts) ||
-             (b_cfg.soft_bytes != 64'd0 && acct_st.bytes >= b_cfg.soft_bytes))) begin
-          acct_st.soft_hit = 1'b1;
-          acct_soft = 1'b1;
-        end
-        if (!b_st.hard_hit &&
-            ((b_cfg.hard_pkts != 64'd0 && acct_st.pkts >= b_cfg.hard_pkts) ||
-             (b_cfg.hard_bytes != 64'd0 && acct_st.bytes >= b_cfg.hard_bytes))) begin
-          acct_st.hard_hit = 1'b1;
-          acct_hard = 1'b1;
-        end
-      end
-      StatusReplay: acct_st.replay = b_st.replay + 32'd1;
-      StatusAuthFail: acct_st.auth_fail = b_st.auth_fail + 32'd1;
-      default: acct_st.other_drops = b_st.other_drops + 32'd1;
-    endcase
-  end
+  logic [3:0] acct_status;
+  acct_t acct;
+  assign acct_status = bstate_q == BIdle ? b_rec.status : b_status_q;
+  sa_limits_t b_lim;
+  assign b_lim = '{soft_bytes: b_cfg.soft_bytes, hard_bytes: b_cfg.hard_bytes,
+                   soft_pkts: b_cfg.soft_pkts, hard_pkts: b_cfg.hard_pkts};
+  assign acct = sa_account(b_st, b_lim, acct_status, b_rec.bytes);
+  assign acct_st = acct.st;
+  assign acct_soft = acct.ev_soft;
+  assign acct_hard = acct.ev_hard;
 
   // The completion entry.
   logic [127:0] cpl_beat;
@@ -323,10 +315,13 @@ module esp_back
 
   // The completion is asked for (BCpl's work) in BCpl, and in BAcct without events and
   // BOutWait once the output write is answered.
-  logic b_ev_any, cpl_ask;
+  logic b_ev_any, b_fast, cpl_ask;
   assign b_ev_any = b_rec.ev_seq || (b_rec.acct && (acct_soft || acct_hard));
+  // BIdle does BAcct's work for a packet that needs no replay commit.
+  assign b_fast = bstate_q == BIdle && b_has && b_rec.kind == KPacket && !r_drop_q[bi] &&
+                  !b_flushed && !r_cmt_q[bi];
   assign cpl_ask = bstate_q == BCpl ||
-                   ((bstate_q == BOutWait || (bstate_q == BAcct && !b_ev_any)) &&
+                   ((bstate_q == BOutWait || ((bstate_q == BAcct || b_fast) && !b_ev_any)) &&
                     !r_out_pend_q[bi] && b_a_past);
   assign b_req = cpl_ask && eng_live_i;
   always_comb begin
@@ -356,8 +351,10 @@ module esp_back
         if (b_has) begin
           if (b_rec.kind == KFetchErr) begin
             // Q_STATUS.STOPPED becomes visible with the event (the fetcher stopped already).
-            stop_o = b_a_past;
-            ev_push_o = b_a_past && eng_live_i;
+            // Behind a failed completion write of its queue (flushed) the model never read
+            // this descriptor: no second QUEUE_ERROR.
+            stop_o = b_a_past && !b_flushed;
+            ev_push_o = b_a_past && !b_flushed;
             ev_type_o = EventQueueError;
             ev_slot_o = {13'd0, b_rec.q};
             b_done = b_a_past;  // never counted in flight: no release
@@ -366,7 +363,13 @@ module esp_back
           end else if (r_cmt_q[bi]) begin
             bstate_d = BCmt;
           end else begin
-            bstate_d = BAcct;
+            // b_fast: BAcct's work now.
+            if (b_rec.acct) begin
+              sa_wr_o = 1'b1;
+              b_ev_soft_d = acct_soft;
+              b_ev_hard_d = acct_hard;
+            end
+            bstate_d = b_ev_any ? BEvSeq : BOutWait;
           end
         end
       end
@@ -455,9 +458,9 @@ module esp_back
 
   // ------------------------------------------------------------------------------- outputs
   assign wr_req_addr_o = b_req ? b_req_addr : a_rec.out_addr;
-  assign wr_req_len_o = b_req ? 16'd16 : astate_q == AIdle ? a_out_len_new : r_out_len_q[ai];
-  assign wr_data_valid_o = (d_head_a && astate_q == AStream && a_write_q && out_valid_i &&
-                            a_left_q != 10'd0) || d_head_b;
+  assign wr_req_len_o = b_req ? 16'd16 : a_req_q ? r_out_len_q[ai] : a_out_len_new;
+  assign wr_data_valid_o = (d_head_a && s_has && r_write_q[si] && out_valid_i &&
+                            s_left != 10'd0) || d_head_b;
   assign wr_data_o = d_head_b ? cpl_beat : out_data_i;
 
   assign eng_q_o = b_rec.q;
@@ -470,10 +473,10 @@ module esp_back
   assign rp_cmt_valid_o = bstate_q == BCmt;
   assign rp_cmt_slot_o = b_rec.slot[SlotW-1:0];
   assign rp_cmt_seq_o = b_rec.seq;
-  assign idle_o = cnt == 3'd0 && astate_q == AIdle && bstate_q == BIdle;
+  assign idle_o = cnt == '0 && bstate_q == BIdle;
 
   logic d_pop;  // the W data of the oldest request is all out
-  assign d_pop = wr_data_valid_o && wr_data_ready_i && (d_head_b || a_left_q == 10'd1);
+  assign d_pop = wr_data_valid_o && wr_data_ready_i && (d_head_b || s_left == 10'd1);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -481,29 +484,34 @@ module esp_back
         r_q[i] <= '0;
         rc_q[i] <= '0;
         rs_q[i] <= sa_state_empty();
+        rp_q[i] <= sa_state_empty();
+        r_post_ok_q[i] <= 1'b0;
         r_out_len_q[i] <= 16'd0;
         r_drop_q[i] <= 1'b0;
         r_cmt_q[i] <= 1'b0;
         r_res_q[i] <= 1'b0;
+        r_beats_q[i] <= 10'd0;
+        r_write_q[i] <= 1'b0;
         r_out_pend_q[i] <= 1'b0;
         r_out_err_q[i] <= 1'b0;
       end
-      wp_q <= 3'd0;
-      ap_q <= 3'd0;
-      bp_q <= 3'd0;
+      wp_q <= '0;
+      ap_q <= '0;
+      sp_q <= '0;
+      bp_q <= '0;
       for (int i = 0; i < int'(WrTags); i++) begin
         tag_cpl_q[i] <= 1'b0;
-        tag_idx_q[i] <= 2'd0;
+        tag_idx_q[i] <= '0;
       end
-      tag_wp_q <= 3'd0;
-      tag_rp_q <= 3'd0;
-      dq_cpl_q[0] <= 1'b0;
-      dq_cpl_q[1] <= 1'b0;
-      dq_wp_q <= 2'd0;
-      dq_rp_q <= 2'd0;
-      astate_q <= AIdle;
-      a_write_q <= 1'b0;
-      a_left_q <= 10'd0;
+      tag_wp_q <= 4'd0;
+      tag_rp_q <= 4'd0;
+      for (int i = 0; i < 4; i++) dq_cpl_q[i] <= 1'b0;
+      dq_wp_q <= 3'd0;
+      dq_rp_q <= 3'd0;
+      a_req_q <= 1'b0;
+      da_cnt_q <= 2'd0;
+      s_started_q <= 1'b0;
+      s_left_q <= 10'd0;
       bstate_q <= BIdle;
       b_status_q <= 4'd0;
       b_out_len_q <= 16'd0;
@@ -519,13 +527,17 @@ module esp_back
         r_q[wi] <= hand_rec_i;
         rc_q[wi] <= hand_cfg_i;
         rs_q[wi] <= hand_st_i;
+        rp_q[wi] <= hand_post_i;
+        r_post_ok_q[wi] <= hand_post_ok_i;
         r_out_len_q[wi] <= 16'd0;
         r_drop_q[wi] <= 1'b0;
         r_cmt_q[wi] <= 1'b0;
         r_res_q[wi] <= !(hand_rec_i.kind == KPacket && hand_rec_i.lane);
+        r_beats_q[wi] <= 10'd0;
+        r_write_q[wi] <= 1'b0;
         r_out_pend_q[wi] <= 1'b0;
         r_out_err_q[wi] <= 1'b0;
-        wp_q <= wp_q + 3'd1;
+        wp_q <= wp_q + 1'b1;
       end
       if (a_take) begin
         r_q[ai].status <= res_i.status;
@@ -535,27 +547,35 @@ module esp_back
         r_cmt_q[ai] <= a_cmt_new;
         r_res_q[ai] <= 1'b1;
         r_out_pend_q[ai] <= a_write_new;
+        r_beats_q[ai] <= 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+        r_write_q[ai] <= a_write_new;
       end
       if (done_out) begin
-        r_out_pend_q[tag_idx_q[tag_rp_q[1:0]]] <= 1'b0;
-        r_out_err_q[tag_idx_q[tag_rp_q[1:0]]] <= wr_err_i;
+        r_out_pend_q[tag_idx_q[tag_rp_q[2:0]]] <= 1'b0;
+        r_out_err_q[tag_idx_q[tag_rp_q[2:0]]] <= wr_err_i;
       end
-      if (a_adv) ap_q <= ap_q + 3'd1;
-      if (b_done) bp_q <= bp_q + 3'd1;
+      if (a_adv) ap_q <= ap_q + 1'b1;
+      if (s_adv) sp_q <= sp_q + 1'b1;
+      if (b_done) bp_q <= bp_q + 1'b1;
       // Writes in flight.
       if (a_acc || b_acc) begin
-        tag_cpl_q[tag_wp_q[1:0]] <= b_acc;
-        tag_idx_q[tag_wp_q[1:0]] <= ai;
-        tag_wp_q <= tag_wp_q + 3'd1;
-        dq_cpl_q[dq_wp_q[0]] <= b_acc;
-        dq_wp_q <= dq_wp_q + 2'd1;
+        tag_cpl_q[tag_wp_q[2:0]] <= b_acc;
+        tag_idx_q[tag_wp_q[2:0]] <= ai;
+        tag_wp_q <= tag_wp_q + 4'd1;
+        dq_cpl_q[dq_wp_q[1:0]] <= b_acc;
+        dq_wp_q <= dq_wp_q + 3'd1;
       end
-      if (wr_done_i) tag_rp_q <= tag_rp_q + 3'd1;
-      if (d_pop) dq_rp_q <= dq_rp_q + 2'd1;
+      if (wr_done_i) tag_rp_q <= tag_rp_q + 4'd1;
+      if (d_pop) dq_rp_q <= dq_rp_q + 3'd1;
       // Stages.
-      astate_q <= astate_d;
-      a_write_q <= a_write_d;
-      a_left_q <= a_left_d;
+      a_req_q <= a_req_v && !a_acc;
+      da_cnt_q <= da_cnt_q + {1'b0, a_acc} - {1'b0, d_pop && d_head_a};
+      if (s_adv) begin
+        s_started_q <= 1'b0;
+      end else if (s_beat) begin
+        s_started_q <= 1'b1;
+        s_left_q <= s_left - 10'd1;
+      end
       bstate_q <= bstate_d;
       b_status_q <= b_status_d;
       b_out_len_q <= b_out_len_d;
@@ -580,12 +600,18 @@ module esp_back
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
   `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
-  `ASSERT(StagesInOrder_A, 3'(ap_q - bp_q) <= cnt)
+  `ASSERT(StagesInOrder_A,
+          ptr_t'(ap_q - bp_q) <= cnt && ptr_t'(sp_q - bp_q) <= ptr_t'(ap_q - bp_q))
   `ASSERT(DoneOnlyHeld_A, b_done |-> b_has)
+  // The front's state after a packet it may have forwarded is the one B writes.
+  logic b_post_ok, b_post_same;
+  assign b_post_ok = r_post_ok_q[bi];
+  assign b_post_same = acct_st == rp_q[bi];
+  `ASSERT(PostAgrees_A, sa_wr_o && b_post_ok |-> b_post_same)
   `ASSERT(AOnlyHeld_A, a_adv |-> a_has)
-  `ASSERT(TagsBound_A, a_acc || b_acc |-> 3'(tag_wp_q - tag_rp_q) != 3'(WrTags))
-  `ASSERT(DataBound_A, a_acc || b_acc |-> dq_wp_q - dq_rp_q != 2'd2)
+  `ASSERT(TagsBound_A, a_acc || b_acc |-> 4'(tag_wp_q - tag_rp_q) != 4'(WrTags))
+  `ASSERT(DataBound_A, a_acc || b_acc |-> dq_wp_q - dq_rp_q != 3'd4)
   `ASSERT(DoneExpected_A, wr_done_i |-> tag_wp_q != tag_rp_q)
-  `ASSERT(OutLastAgrees_A, a_beat |-> out_last_i == (a_left_q == 10'd1))
+  `ASSERT(OutLastAgrees_A, s_beat |-> out_last_i == (s_left == 10'd1))
 
 endmodule

@@ -134,8 +134,8 @@ module esp_engine
   // Front -> back.
   esp_engine_pkg::back_t hand_rec;
   sa_cfg_t         hand_cfg;
-  sa_state_t       hand_st;
-  logic            rec_ready, haz, b_busy;
+  sa_state_t       hand_st, hand_post, fwd_st;
+  logic            rec_ready, haz, fwd, hand_post_ok, b_busy;
   logic [SlotW-1:0] fr_slot;
   logic            fr_busy, b_idle, b_lane_busy;
 
@@ -217,10 +217,14 @@ module esp_engine
     .rec_ready_i     (rec_ready),
     .slot_o          (fr_slot),
     .haz_i           (haz),
+    .fwd_i           (fwd),
+    .fwd_st_i        (fwd_st),
     .hand_o          (hand),
     .hand_rec_o      (hand_rec),
     .hand_cfg_o      (hand_cfg),
     .hand_st_o       (hand_st),
+    .hand_post_o     (hand_post),
+    .hand_post_ok_o  (hand_post_ok),
     .busy_o          (fr_busy)
   );
 
@@ -233,9 +237,15 @@ module esp_engine
     .hand_rec_i      (hand_rec),
     .hand_cfg_i      (hand_cfg),
     .hand_st_i       (hand_st),
+    .hand_post_i     (hand_post),
+    .hand_post_ok_i  (hand_post_ok),
     .rec_ready_o     (rec_ready),
     .f_slot_i        (fr_slot),
     .haz_o           (haz),
+    .f_pq_i          (s_q),
+    .f_pepoch_i      (s_epoch),
+    .fwd_o           (fwd),
+    .fwd_st_o        (fwd_st),
     .busy_o          (b_busy),
     .f_q_i           (f_q_o),
     .fetch_ok_i      (fetch_ok_o),

@@ -4,7 +4,9 @@
 // pre-checks the replay window (decap), dispatches the job to a lane and starts the feeder,
 // then hands one record (esp_engine_pkg::back_t, with the SA's cfg and state) to the back.
 // It never writes SA state: when the back holds a packet of the same SA not yet done (haz_i
-// for slot_o) it waits for it to leave and reads the SA again.
+// for slot_o) it waits for it to leave and reads the SA again, unless (encap) the back can
+// forward the state after its youngest such packet (fwd_i, fwd_st_i): the front hands every
+// record whose status it already knows with the SA state after it (hand_post_o).
 //
 // Order of checks (hw/model/device_model.cc ExecuteEncap, ExecuteDecap):
 //   encap: slot invalid / inbound / hard limit hit -> SA_EXPIRED; inner IPv4 -> MALFORMED;
@@ -60,10 +62,14 @@ module esp_front
   input  logic              rec_ready_i,
   output logic [SlotW-1:0]  slot_o,           // the SA slot the front reads
   input  logic              haz_i,            // the back holds a packet accounted to slot_o
+  input  logic              fwd_i,            // ... and has the SA's state after it (encap)
+  input  sa_state_t         fwd_st_i,
   output logic              hand_o,           // record to the back, slot to the fetcher
   output back_t             hand_rec_o,
   output sa_cfg_t           hand_cfg_o,
   output sa_state_t         hand_st_o,
+  output sa_state_t         hand_post_o,      // the SA's state after this packet ...
+  output logic              hand_post_ok_o,   // ... known (the status is final here)
   output logic              busy_o
 );
   typedef enum logic [3:0] {
@@ -247,6 +253,15 @@ module esp_front
   end
   assign hand_cfg_o = cfg_q;
   assign hand_st_o = st_q;
+  // A decap packet sent to a lane gets its final status in the back (ICV, replay commit).
+  acct_t post;
+  assign post = sa_account(st_q, '{soft_bytes: cfg_q.soft_bytes, hard_bytes: cfg_q.hard_bytes,
+                                   soft_pkts: cfg_q.soft_pkts, hard_pkts: cfg_q.hard_pkts},
+                           status_q, bytes_q);
+  assign hand_post_o = post.st;
+  assign hand_post_ok_o = !(lane_q && job_q.decap);
+  logic unused_post;
+  assign unused_post = ^{post.ev_soft, post.ev_hard};
 
   // ------------------------------------------------------------------------------- FSM
   always_comb begin
@@ -293,11 +308,11 @@ module esp_front
       end
       StSaWait: begin
         cfg_d = sa_rd_cfg_i;
-        st_d = sa_rd_st_i;
+        st_d = fwd_i ? fwd_st_i : sa_rd_st_i;  // the back's state after its last packet
         acct_d = sa_rd_valid_i;
-        if (hazard) begin
+        if (hazard && !fwd_i) begin
           state_d = StHazard;
-        end else if (!sa_rd_valid_i || sa_rd_cfg_i.dir_in || sa_rd_st_i.hard_hit) begin
+        end else if (!sa_rd_valid_i || sa_rd_cfg_i.dir_in || st_d.hard_hit) begin
           status_d = StatusSaExpired;
           state_d = StHand;
         end else begin

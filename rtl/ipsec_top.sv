@@ -420,14 +420,18 @@ module ipsec_top
 
   // ----------------------------------------------------------------------------------- lanes
   // Jobs go to the lanes in turn. The input beats go to the lane of the last job (the feeder
-  // serves one job at a time); results and output are taken in job order: a small FIFO of lane
-  // numbers (the engine has at most 5 jobs between dispatch and the end of their output: the
-  // back's four records and the front's dispatched packet).
+  // serves one job at a time); results are taken in job order (a FIFO of the jobs' lane
+  // numbers), and output in job order too, but the back may take a job's result while the
+  // previous job's output still streams: a second FIFO holds the lanes of jobs whose result
+  // was taken and whose output beats are still to come. The engine has at most 9 jobs between
+  // dispatch and the end of their output (the back's eight records and the front's packet).
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
-  logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane;
-  logic [LaneW-1:0] lfifo_q [8];
-  logic [3:0]       lf_wr_q, lf_rd_q;
-  logic             lf_pop;
+  logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane, out_lane;
+  logic [LaneW-1:0] lfifo_q [16];
+  logic [4:0]       lf_wr_q, lf_rd_q;
+  logic [LaneW-1:0] ofifo_q [16];
+  logic [4:0]       of_wr_q, of_rd_q;
+  logic             res_take, of_push, of_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last;
   logic [Lanes-1:0] l_key_ready, l_key_done;
   lane_result_t     l_res      [Lanes];
@@ -458,7 +462,7 @@ module ipsec_top
       .res_ready_i  (res_ready && 32'(res_lane) == l),
       .res_o        (l_res[l]),
       .out_valid_o  (l_out_valid[l]),
-      .out_ready_i  (out_ready && 32'(res_lane) == l),
+      .out_ready_i  (out_ready && 32'(out_lane) == l),
       .out_data_o   (l_out_data[l]),
       .out_keep_o   (unused_out_keep),
       .out_last_o   (l_out_last[l])
@@ -469,31 +473,40 @@ module ipsec_top
   assign key_done = &l_key_done;
   assign job_ready = l_job_ready[next_lane_q];
   assign in_ready = l_in_ready[cur_lane_q];
-  assign res_lane = lfifo_q[lf_rd_q[2:0]];
+  assign res_lane = lfifo_q[lf_rd_q[3:0]];
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
-  assign out_valid = l_out_valid[res_lane];
-  assign out_data = l_out_data[res_lane];
-  assign out_last = l_out_last[res_lane];
-  // A job is done with its lane after its result (no output) or its last output beat.
-  assign lf_pop = (res_valid && res_ready && res.out_len == '0) ||
-                  (out_valid && out_ready && out_last);
+  assign out_lane = ofifo_q[of_rd_q[3:0]];
+  assign out_valid = l_out_valid[out_lane] && of_wr_q != of_rd_q;
+  assign out_data = l_out_data[out_lane];
+  assign out_last = l_out_last[out_lane];
+  assign res_take = res_valid && res_ready;
+  assign of_push = res_take && res.out_len != '0;
+  assign of_pop = out_valid && out_ready && out_last;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       next_lane_q <= '0;
       cur_lane_q <= '0;
-      lf_wr_q <= 4'd0;
-      lf_rd_q <= 4'd0;
-      for (int i = 0; i < 8; i++) lfifo_q[i] <= '0;
+      lf_wr_q <= 5'd0;
+      lf_rd_q <= 5'd0;
+      for (int i = 0; i < 16; i++) lfifo_q[i] <= '0;
+      of_wr_q <= 5'd0;
+      of_rd_q <= 5'd0;
+      for (int i = 0; i < 16; i++) ofifo_q[i] <= '0;
     end else begin
       if (job_valid && job_ready) begin
         cur_lane_q <= next_lane_q;
         next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
-        lfifo_q[lf_wr_q[2:0]] <= next_lane_q;
-        lf_wr_q <= lf_wr_q + 4'd1;
+        lfifo_q[lf_wr_q[3:0]] <= next_lane_q;
+        lf_wr_q <= lf_wr_q + 5'd1;
       end
-      if (lf_pop) lf_rd_q <= lf_rd_q + 4'd1;
+      if (res_take) lf_rd_q <= lf_rd_q + 5'd1;
+      if (of_push) begin
+        ofifo_q[of_wr_q[3:0]] <= res_lane;
+        of_wr_q <= of_wr_q + 5'd1;
+      end
+      if (of_pop) of_rd_q <= of_rd_q + 5'd1;
     end
   end
 
@@ -515,6 +528,6 @@ module ipsec_top
   end
 
   `ASSERT_INIT(LanesLegal_A, Lanes >= 1 && Lanes <= 16)
-  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 4'd8)
+  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 5'd16 && (of_wr_q - of_rd_q) <= 5'd16)
 
 endmodule

@@ -39,6 +39,7 @@ std::unique_ptr<SimTop> MakeTop(uint32_t lanes) {
 SimConfig SimConfig::FromEnv() {
   SimConfig c;
   c.axi.read_latency = EnvU32("IPSEC_SIM_READ_LATENCY", c.axi.read_latency);
+  c.axi.write_latency = EnvU32("IPSEC_SIM_WRITE_LATENCY", c.axi.write_latency);
   c.axi.bytes_per_cycle =
       std::clamp<uint32_t>(EnvU32("IPSEC_SIM_BYTES_PER_CYCLE", c.axi.bytes_per_cycle), 1, 16);
   c.lanes = EnvU32("IPSEC_SIM_LANES", 0);

@@ -6,6 +6,7 @@
 //
 // Environment (read by SimConfig::FromEnv, used by the default constructor):
 //   IPSEC_SIM_READ_LATENCY   host read latency in clocks (default 16)
+//   IPSEC_SIM_WRITE_LATENCY  clocks from the last W beat to B (default 4)
 //   IPSEC_SIM_BYTES_PER_CYCLE host bandwidth in bytes per clock, 1..16 (default 16)
 //   IPSEC_SIM_LANES          which Verilated configuration: its number of lanes (default: the
 //                            build's IPSEC_TOP_LANES; others exist when the build was configured

@@ -18,8 +18,13 @@ for p in "$rtl"/*_pkg.sv; do grep -q '^\s*import ' "$p" && pkgs+=("$p"); done
 for f in "$rtl"/*.sv; do
   m=$(basename "$f" .sv)
   n=$((n + 1))
-  if [[ $m == *_pkg ]]; then
-    args=("$f")  # a package is linted on its own
+  if [[ $m == *_pkg ]] && ! grep -q '^\s*import ' "$f"; then
+    args=("$f")  # a package without imports is linted on its own
+  elif [[ $m == *_pkg ]]; then
+    # ... one with imports after the packages before it in the order above
+    args=()
+    for p in "${pkgs[@]}"; do [[ $p == "$f" ]] && break; args+=("$p"); done
+    args+=("$f")
   else
     args=(--top-module "$m" "${pkgs[@]}" "$f")
   fi

@@ -39,7 +39,7 @@ uint32_t Lanes() {
 uint64_t Beats(uint64_t bytes) { return (bytes + 15) / 16; }
 
 Row Measure(int size, uint32_t read_latency) {
-  sim::SimConfig cfg;
+  sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth, lanes
   cfg.axi.read_latency = read_latency;
   sim::SimDevice dev(cfg);
   auto drv = driver::Driver::Open(dev, {.queues = 1, .ring_log2 = 8});
@@ -105,8 +105,11 @@ int main() {
               ipsec::Lanes(), ipsec::NumSas());
   std::printf("| size B | read latency | cycles/pkt | beat limit/pkt | efficiency | sim kHz |\n");
   std::printf("|---|---|---|---|---|---|\n");
+  // IPSEC_BENCH_SIZE=N measures only inner size N (0: IMIX) at latency 0, e.g. for a trace.
+  const char* only = std::getenv("IPSEC_BENCH_SIZE");
   for (uint32_t lat : {0u, 500u}) {
     for (int size : {64, 128, 256, 512, 1024, 1500, 9000, 0}) {
+      if (only != nullptr && (lat != 0 || size != std::atoi(only))) continue;
       const ipsec::Row r = ipsec::Measure(size, lat);
       std::printf("| %s | %u | %.1f | %.1f | %.3f | %.0f |\n",
                   size == 0 ? "IMIX" : std::to_string(size).c_str(), lat, r.cycles_per_pkt,
