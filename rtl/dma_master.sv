@@ -237,15 +237,19 @@ module dma_master #(
     end
   end
 
+  // The read request FIFO's entries (a memory, no reset: read only between its pointers).
+  always_ff @(posedge clk_i) begin
+    if (rd_accept) begin
+      rq_addr_q[rq_wr_q[RqW-1:0]] <= rd_req_addr_i;
+      rq_len_q[rq_wr_q[RqW-1:0]] <= rd_req_len_i;
+    end
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rq_wr_q <= '0;
       rq_ar_q <= '0;
       rq_rd_q <= '0;
-      for (int i = 0; i < int'(RdReqs); i++) begin
-        rq_addr_q[i] <= 64'd0;
-        rq_len_q[i] <= 16'd0;
-      end
       ar_addr_q <= 64'd0;
       ar_left_q <= 12'd0;
       rd_active_q <= 1'b0;
@@ -261,10 +265,6 @@ module dma_master #(
       rq_wr_q <= rq_wr_d;
       rq_ar_q <= rq_ar_d;
       rq_rd_q <= rq_rd_d;
-      if (rd_accept) begin
-        rq_addr_q[rq_wr_q[RqW-1:0]] <= rd_req_addr_i;
-        rq_len_q[rq_wr_q[RqW-1:0]] <= rd_req_len_i;
-      end
       ar_addr_q <= ar_addr_d;
       ar_left_q <= ar_left_d;
       rd_active_q <= rd_active_d;
@@ -501,7 +501,7 @@ module dma_master #(
     end
   end
 
-  `ASSERT_INIT(RdOutstandingLegal_A, RdOutstanding >= 1 && RdOutstanding <= 64)
+  `ASSERT_INIT(RdOutstandingLegal_A, RdOutstanding >= 1 && RdOutstanding <= 256)
   `ASSERT(NoRUnexpected_A, r_fire |-> rd_active_q)
   `ASSERT(RdReqNonEmpty_A, rd_req_valid_i && rd_req_ready_o |-> rd_req_len_i != 16'd0)
   `ASSERT(WrReqNonEmpty_A, wr_req_valid_i && wr_req_ready_o |-> wr_req_len_i != 16'd0)

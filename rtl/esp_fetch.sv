@@ -31,7 +31,7 @@ module esp_fetch
 #(
   parameter int unsigned Slots = 1024,
   parameter int unsigned HdrBeats = 6,
-  parameter int unsigned NRec = 64,         // records (power of two)
+  parameter int unsigned NRec = 128,        // records (power of two)
   parameter int unsigned PbufBeats = 2048,  // packet buffer (power of two, >= 2 x 577)
   localparam int unsigned HdrW = 8 * 16 * HdrBeats
 ) (
@@ -269,17 +269,34 @@ module esp_fetch
     end
   end
 
+  // Per-record fields (memories, no reset: read only for records in use, in the order of the
+  // writes below).
+  always_ff @(posedge clk_i) begin
+    if (pk_req) begin
+      bstart_q[c] <= bres_q;
+      span_q[c] <= c_span;
+    end
+    if (c_pre) begin
+      pre_q[c] <= PreStatus;
+      pre_st_q[c] <= rdst_q[c];
+    end
+    if (d_alloc) begin
+      rq_q[a] <= f_q_o;
+      rep_q[a] <= f_epoch_o;
+      pre_st_q[a] <= StatusOk;
+      span_q[a] <= '0;  // no beats until its packet is requested
+      // A failed descriptor read: QUEUE_ERROR in order (no packet, no checks).
+      pre_q[a] <= rd_err_i ? PreFetchErr : PreOk;
+    end
+    if (p_last) begin
+      pre_q[t_rec] <= rd_err_i ? PreStatus : PreOk;
+      pre_st_q[t_rec] <= rd_err_i ? StatusDmaError : StatusOk;
+    end
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       filled_q <= '0;
-      for (int r = 0; r < int'(NRec); r++) begin
-        pre_q[r] <= PreOk;
-        pre_st_q[r] <= 4'd0;
-        rq_q[r] <= 3'd0;
-        rep_q[r] <= 4'd0;
-        bstart_q[r] <= '0;
-        span_q[r] <= '0;
-      end
       h_ptr_q <= '0;
       c_ptr_q <= '0;
       a_ptr_q <= '0;
@@ -302,18 +319,10 @@ module esp_fetch
       if (pk_req || ds_req) t_wr_q <= t_wr_q + (TW + 1)'(1);
       if (ds_req && !d_last) d_out_q <= d_out_q + (RW + 1)'(1);
       if (!ds_req && d_last) d_out_q <= d_out_q - (RW + 1)'(1);
-      if (pk_req) begin
-        bstart_q[c] <= bres_q;
-        span_q[c] <= c_span;
-        bres_q <= bres_q + c_span[BW-1:0];
-      end
+      if (pk_req) bres_q <= bres_q + c_span[BW-1:0];
       // The record at chk is done with: packet requested, pre-status, or a fetch error.
       if (pk_req || c_pre || c_skip) c_ptr_q <= c_ptr_q + (RW + 1)'(1);
-      if (c_pre) begin
-        filled_q[c] <= 1'b1;
-        pre_q[c] <= PreStatus;
-        pre_st_q[c] <= rdst_q[c];
-      end
+      if (c_pre) filled_q[c] <= 1'b1;
       // Responses.
       if (rd_valid_i) begin
         beat_q <= rd_last_i ? 10'd0 : beat_q + 10'd1;
@@ -322,20 +331,10 @@ module esp_fetch
       if (d_beat && !rd_last_i) d0_q <= rd_data_i;
       if (d_alloc) begin
         a_ptr_q <= a_ptr_q + (RW + 1)'(1);
-        rq_q[a] <= f_q_o;
-        rep_q[a] <= f_epoch_o;
-        pre_st_q[a] <= StatusOk;
-        span_q[a] <= '0;  // no beats until its packet is requested
-        // A failed descriptor read: QUEUE_ERROR in order (no packet, no checks).
-        pre_q[a] <= rd_err_i ? PreFetchErr : PreOk;
-        filled_q[a] <= rd_err_i;
+        filled_q[a] <= rd_err_i;  // a failed descriptor read: complete (PreFetchErr)
       end
       if (p_beat) bwr_q <= bwr_q + BW'(1);
-      if (p_last) begin
-        filled_q[t_rec] <= 1'b1;
-        pre_q[t_rec] <= rd_err_i ? PreStatus : PreOk;
-        pre_st_q[t_rec] <= rd_err_i ? StatusDmaError : StatusOk;
-      end
+      if (p_last) filled_q[t_rec] <= 1'b1;
       // The front: hand-over frees the record (its beats are released by the feeder, or now).
       if (hand_i) begin
         filled_q[h] <= 1'b0;

@@ -21,7 +21,7 @@ module ipsec_top
   parameter int unsigned Queues        = 4,
   parameter int unsigned Slots         = 1024,
   parameter int unsigned MaxWindow     = 4096,
-  parameter int unsigned RdOutstanding = 64,
+  parameter int unsigned RdOutstanding = 128,
   localparam int unsigned SlotW        = $clog2(Slots)
 ) (
   input  logic              clk_i,
@@ -172,7 +172,7 @@ module ipsec_top
 
   dma_master #(
     .RdOutstanding (RdOutstanding),
-    .RdReqs        (64)
+    .RdReqs        (128)
   ) u_dma_master (
     .clk_i,
     .rst_ni,

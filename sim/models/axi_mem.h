@@ -32,7 +32,7 @@ struct AxiTiming {
   uint32_t read_latency = 16;     // clocks from AR to the first R beat
   uint32_t write_latency = 4;     // clocks from WLAST to B
   uint32_t bytes_per_cycle = 16;  // 1..16: R (and W) bandwidth
-  uint32_t max_outstanding = 64;  // read bursts accepted before ARREADY drops
+  uint32_t max_outstanding = 128;  // read bursts accepted before ARREADY drops
 };
 
 struct AxiFaults {
