@@ -1,8 +1,8 @@
 // esp_back: the packet engine's back (part of esp_engine; doc: rtl/doc/esp_engine.md). It holds
-// up to eight records from the front, in fetch order, in a small ring, and works on two of them
-// at once:
-//   stage A (output), oldest record without output: the lane's result, then the output beats,
-//     written to out_addr when the lane says OK (or drained);
+// up to eight records from the front, in fetch order, in a small ring, and works on several
+// of them at once:
+//   stage A (output): the lanes' results in order, each OK packet's output write requested at
+//     once, then the output beats in order, written to out_addr (or drained);
 //   stage B (effects), oldest record: the replay commit when the ICV verified (a refused commit
 //     -> REPLAY), the per-SA accounting (lifetimes, counters: the only SA state write of the
 //     device), events (SEQ_OVERFLOW, SOFT, HARD in the model's order), waiting for the output
@@ -191,7 +191,8 @@ module esp_back
 
   // ------------------------------------------------------------------------------- writes
   // Requests in flight, oldest first: kind (completion or A's output) and record, for
-  // wr_done_i; and the requests whose W data is not all out yet (at most one of each stage).
+  // wr_done_i; and the requests whose W data is not all out yet (at most two of A's, one of
+  // B's).
   localparam int unsigned WrTags = 8;  // = the DMA master's requests waiting for B
   logic       tag_cpl_q [WrTags];
   idx_t       tag_idx_q [WrTags];

@@ -32,7 +32,7 @@ uint32_t NumSas() {
 }
 
 uint32_t Lanes() {
-  sim::SimDevice dev{sim::SimConfig{}};
+  sim::SimDevice dev{sim::SimConfig::FromEnv()};  // IPSEC_SIM_LANES picks a configuration
   return dev.Read32(hw::kCapLanesOffset) & hw::kCapLanesLanesMask;
 }
 
