@@ -363,15 +363,7 @@ module esp_back
             bstate_d = BDrop;  // as if never fetched (once its output write is answered)
           end else if (r_cmt_q[bi]) begin
             bstate_d = BCmt;
-          end else begin
-            // b_fast: BAcct's work now.
-            if (b_rec.acct) begin
-              sa_wr_o = 1'b1;
-              b_ev_soft_d = acct_soft;
-              b_ev_hard_d = acct_hard;
-            end
-            bstate_d = b_ev_any ? BEvSeq : BOutWait;
-          end
+          end  // else b_fast: BAcct's work now (below)
         end
       end
       BCmt: if (rp_cmt_ready_i) bstate_d = BCmtWait;  // rp_cmt_valid_o is high
@@ -385,16 +377,7 @@ module esp_back
           bstate_d = BAcct;
         end
       end
-      BAcct: begin
-        // b_rec.bytes: decap bytes as device_model.cc counts them (from the lane); encap: from
-        // the front.
-        if (b_rec.acct) begin
-          sa_wr_o = 1'b1;
-          b_ev_soft_d = acct_soft;
-          b_ev_hard_d = acct_hard;
-        end
-        bstate_d = b_ev_any ? BEvSeq : BOutWait;
-      end
+      BAcct: ;  // below
       BEvSeq: begin
         if (b_rec.ev_seq) begin
           ev_push_o = 1'b1;
@@ -440,6 +423,16 @@ module esp_back
       end
       default: bstate_d = BIdle;
     endcase
+    if (bstate_q == BAcct || b_fast) begin
+      // Account (b_rec.bytes: decap bytes as device_model.cc counts them, from the lane;
+      // encap: from the front), then the events or the output's answer.
+      if (b_rec.acct) begin
+        sa_wr_o = 1'b1;
+        b_ev_soft_d = acct_soft;
+        b_ev_hard_d = acct_hard;
+      end
+      bstate_d = b_ev_any ? BEvSeq : BOutWait;
+    end
     if (cpl_ask) begin
       // The output is answered: its error becomes the status; then the completion write.
       if (r_out_err_q[bi]) begin

@@ -434,6 +434,30 @@ class RtlFaults : public ::testing::Test {
     auto d = side_.Drain(1);
     return d.empty() ? Done{} : d[0];
   }
+  // After a ring error with reads in flight behind it: the queue stopped with SQ_HEAD and
+  // CQ_TAIL where the model stops, one QUEUE_ERROR, the SA's packets counted up to there, the
+  // lost cookies, and after recovery the queue goes on with the next sequence number.
+  void ExpectStoppedAt(uint32_t sq_head, uint32_t cq_tail, uint64_t pkts,
+                       const std::vector<uint32_t>& lost_want) {
+    ASSERT_TRUE(sim_->RunUntil([&] { return side_.drv->QueueStopped(0); }, kBudget));
+    sim_->Advance(5000);  // the reads behind it come back meanwhile
+    EXPECT_EQ(sim_->Read32(hw::QSqHeadOffset(0)), sq_head);
+    EXPECT_EQ(sim_->Read32(hw::QCqTailOffset(0)), cq_tail);
+    auto ev = side_.drv->PollEvent();
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->type, hw::Event::kQueueError);
+    EXPECT_FALSE(side_.drv->PollEvent());
+    auto st = side_.drv->ReadSaStats(slot_);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->pkts, pkts);
+    sim_->axi().faults().error_ranges.clear();
+    auto lost = side_.drv->RecoverQueue(0);
+    ASSERT_TRUE(lost);
+    EXPECT_EQ(*lost, lost_want);
+    Done r = Run1(80, 8);
+    EXPECT_EQ(r.status, Status::kOk);
+    EXPECT_EQ(r.seq, pkts + 1);
+  }
   std::mt19937 rng_{7};
   sim::SimDevice* sim_ = nullptr;  // owned by side_
   Side side_;
@@ -512,24 +536,7 @@ TEST_F(RtlFaults, DescriptorErrorBehindPrefetchedOnesStopsAtIt) {
     EXPECT_EQ(d[i].cookie, i);
     EXPECT_EQ(d[i].status, Status::kOk);
   }
-  ASSERT_TRUE(sim_->RunUntil([&] { return side_.drv->QueueStopped(0); }, kBudget));
-  sim_->Advance(5000);  // the descriptors behind it come back meanwhile
-  EXPECT_EQ(sim_->Read32(hw::QSqHeadOffset(0)), 3u);
-  EXPECT_EQ(sim_->Read32(hw::QCqTailOffset(0)), 3u);
-  auto ev = side_.drv->PollEvent();
-  ASSERT_TRUE(ev);
-  EXPECT_EQ(ev->type, hw::Event::kQueueError);
-  EXPECT_FALSE(side_.drv->PollEvent());
-  auto st = side_.drv->ReadSaStats(slot_);
-  ASSERT_TRUE(st);
-  EXPECT_EQ(st->pkts, 3u);
-  sim_->axi().faults().error_ranges.clear();
-  auto lost = side_.drv->RecoverQueue(0);
-  ASSERT_TRUE(lost);
-  EXPECT_EQ(*lost, (std::vector<uint32_t>{3, 4, 5, 6, 7}));
-  Done r = Run1(80, 8);
-  EXPECT_EQ(r.status, Status::kOk);
-  EXPECT_EQ(r.seq, 4u);
+  ExpectStoppedAt(3, 3, 3, {3, 4, 5, 6, 7});
 }
 
 // A failed completion write stops the queue behind that packet (which had its effects); the
@@ -547,24 +554,7 @@ TEST_F(RtlFaults, CompletionErrorDropsPrefetchedPacketsBehindIt) {
   side_.drv->Flush(0);
   auto d = side_.Drain(2);
   ASSERT_EQ(d.size(), 2u);
-  ASSERT_TRUE(sim_->RunUntil([&] { return side_.drv->QueueStopped(0); }, kBudget));
-  sim_->Advance(5000);
-  EXPECT_EQ(sim_->Read32(hw::QSqHeadOffset(0)), 3u);
-  EXPECT_EQ(sim_->Read32(hw::QCqTailOffset(0)), 2u);
-  auto ev = side_.drv->PollEvent();
-  ASSERT_TRUE(ev);
-  EXPECT_EQ(ev->type, hw::Event::kQueueError);
-  EXPECT_FALSE(side_.drv->PollEvent());
-  auto st = side_.drv->ReadSaStats(slot_);
-  ASSERT_TRUE(st);
-  EXPECT_EQ(st->pkts, 3u);
-  sim_->axi().faults().error_ranges.clear();
-  auto lost = side_.drv->RecoverQueue(0);
-  ASSERT_TRUE(lost);
-  EXPECT_EQ(*lost, (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
-  Done r = Run1(80, 8);
-  EXPECT_EQ(r.status, Status::kOk);
-  EXPECT_EQ(r.seq, 4u);
+  ExpectStoppedAt(3, 2, 3, {2, 3, 4, 5, 6, 7});
 }
 
 TEST_F(RtlFaults, ErrorRangeCoversOnePacketBuffer) {
