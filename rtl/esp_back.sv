@@ -440,8 +440,10 @@ module esp_back
       default: bstate_d = BIdle;
     endcase
     if (cpl_ask) begin
-      // The output is answered: its error becomes the status; then the completion write.
-      if (r_out_err_q[bi]) begin
+      // The output is answered: its error becomes the status of an OK packet (one that ended
+      // REPLAY at the commit stays REPLAY: the model never wrote its output); then the
+      // completion write.
+      if (r_out_err_q[bi] && acct_status == StatusOk) begin
         b_status_d = StatusDmaError;
         b_out_len_d = 16'd0;
       end
