@@ -6,7 +6,8 @@
 //   stage B (effects), oldest record: the replay commit when the ICV verified (a refused commit
 //     -> REPLAY), the per-SA accounting (lifetimes, counters: the only SA state write of the
 //     device), events (SEQ_OVERFLOW, SOFT, HARD in the model's order), waiting for the output
-//     write's response (error -> DMA_ERROR), STAT_* and the completion.
+//     write's response (error -> DMA_ERROR, but REPLAY from the commit stays), STAT_* and the
+//     completion.
 // So packet N+1's output streams while packet N waits for its completion's write response,
 // and the host bus carries output and completion beats back to back. The effects (replay,
 // accounting, events, statistics, completion) stay in fetch order and exactly the model's
