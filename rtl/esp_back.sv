@@ -301,7 +301,9 @@ module esp_back
   assign acct_soft = acct.ev_soft;
   assign acct_hard = acct.ev_hard;
 
-  // The completion entry.
+  // The completion entry, with the CQ phase as it was when the completion was requested (its
+  // data beat comes later; a queue reset in between must not change it).
+  logic b_phase_q;
   logic [127:0] cpl_beat;
   always_comb begin
     logic [7:0] b [16];
@@ -309,7 +311,7 @@ module esp_back
     b[4] = b_out_len_q[7:0];
     b[5] = b_out_len_q[15:8];
     b[6] = {4'd0, b_status_q};
-    b[7] = {7'd0, cpl_phase_i};
+    b[7] = {7'd0, b_phase_q};
     for (int i = 0; i < 8; i++) b[8 + i] = b_rec.seq[8 * i +: 8];
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
@@ -520,6 +522,7 @@ module esp_back
       b_out_len_q <= 16'd0;
       b_ev_soft_q <= 1'b0;
       b_ev_hard_q <= 1'b0;
+      b_phase_q <= 1'b0;
       b_wr_q <= 1'b0;
       b_wr2_q <= 1'b0;
       flush_q <= 8'd0;
@@ -584,6 +587,7 @@ module esp_back
       b_out_len_q <= b_out_len_d;
       b_ev_soft_q <= b_ev_soft_d;
       b_ev_hard_q <= b_ev_hard_d;
+      if (b_acc) b_phase_q <= cpl_phase_i;
       if (b_done) begin
         b_wr_q <= 1'b0;
         b_wr2_q <= 1'b0;

@@ -25,69 +25,24 @@
 
 #include <cstring>
 #include <deque>
-#include <functional>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "Vesp_back.h"
 #include "hw/gen/ipsec_regs.h"
 #include "sim/harness/tb.h"
-#include "tests/rtl/esp_back_ref.h"
+#include "tests/rtl/esp_back_tb.h"
 #include "tests/rtl/rtl_test_util.h"
 
 namespace ipsec::rtltest {
 namespace {
 
-constexpr int kSlots = 16;  // -GSlots=16 (sim/CMakeLists.txt)
-constexpr int kQueues = 8;
 constexpr uint32_t kCqEntries = 16;  // completion ring entries: the phase flips often
 constexpr uint64_t kOutBase = 0x1000'0000;
 constexpr uint64_t kOutStride = 0x4000;  // one output buffer per record (out_len < 16 KiB)
 constexpr uint64_t kCqBase = 0x8000'0000'0000;
 constexpr uint64_t kCqStride = 0x1000;
-// One front -> back record, its lane job and the reference's bookkeeping.
-struct Rec {
-  bool fetch_err = false, lane = false, decap = false, encap_op = false, acct = false;
-  bool ev_seq = false, irq = false;
-  uint8_t status = 0, slot = 0, q = 0;
-  uint32_t epoch = 0;  // full; the RTL sees epoch % 16
-  uint64_t seq = 0, bytes = 0, out_addr = 0;
-  uint32_t cookie = 0;
-  SaState st_got, st, post;  // the state the front took, with its own changes, after the packet
-  bool post_ok = false;
-  uint8_t lane_status = 0;  // the lane's result
-  bool icv_ok = false;
-  uint16_t out_len = 0, inner_len = 0;
-  std::vector<uint8_t> out;
-  bool written = false;  // progress: SA write seen (at wr_cycle)
-  uint64_t wr_cycle = 0;
-  bool out_req = false, out_done = false, out_err = false;
-  uint8_t fstatus = 0;  // the status after the replay commit
-  bool writes() const { return lane && lane_status == S(Status::kOk) && out_len != 0; }
-};
-
-struct Knobs {
-  int records = 2000;
-  int slots = 6, queues = 3;  // used
-  int hand_pct = 70, res_pct = 70, beat_pct = 80, req_ready_pct = 70, data_ready_pct = 80;
-  int cmt_ready_pct = 70, gen_pct = 70;
-  int lat_min = 1, lat_max = 40;  // write response latency after the last data beat
-  int out_err_pm = 15, cpl_err_pm = 8, refuse_pct = 10, fetch_err_pm = 4;  // error injection
-  bool small = false;  // only encap records with 113..128-byte outputs (throughput)
-  std::set<size_t> fail_cpl, fail_out, refuse;  // record ids
-  std::function<void(Rec&, size_t)> shape;      // changes generated records (directed tests)
-};
-
-struct Stats {
-  uint64_t cycles = 0, w_beats = 0, idle_w = 0;
-  int completions = 0, cpl_errors = 0, dropped = 0, fwd_hands = 0, haz_waits = 0, events = 0;
-  int refused = 0, out_writes = 0, out_errors = 0;
-  int status[16] = {};
-  int cpl_per_q[kQueues] = {}, drop_per_q[kQueues] = {}, recs_per_q[kQueues] = {};
-};
-
 class BackBench {
  public:
   BackBench(Knobs k, uint64_t seed) : k_(std::move(k)), rng_(seed) {}
@@ -221,11 +176,35 @@ class BackBench {
   void ReEnable(int q, uint64_t now) {
     QueueModel& s = qs_[q];
     if (!s.stopped || now < s.reenable_at) return;
-    // The 4-bit epoch must not wrap onto a record still on its way.
+    if (WrapSafe(q, s.epoch + 1)) s = QueueModel{s.epoch + 1};
+  }
+
+  // The 4-bit epoch must not wrap onto a record still on its way.
+  bool WrapSafe(int q, uint32_t epoch) const {
     for (size_t i = cur_; i < recs_.size(); ++i) {
-      if (recs_[i].q == q && recs_[i].epoch + 15 <= s.epoch) return;
+      if (recs_[i].q == q && recs_[i].epoch + 16 <= epoch) return false;
     }
+    return true;
+  }
+
+  // Q_CTRL rewritten while B works on record cur_ of queue q (its SA write just came): it
+  // finishes its SA effects and events but gets no completion in the new ring (one already
+  // requested is still answered, but neither counted nor signalled); the queue's other
+  // records are dropped.
+  void ResetQueue(int q) {
+    QueueModel& s = qs_[q];
+    if (!WrapSafe(q, s.epoch + 1)) return;
     s = QueueModel{s.epoch + 1};
+    ref_dead_below_[q] = s.epoch;
+    reset_cur_ = true;
+    ++st_.resets;
+    if (stage_ == Stage::kAwaitCpl) {
+      ++st_.resets_in_cpl;  // CplAnswered
+      return;
+    }
+    std::erase_if(exp_, [](const Effect& e) { return e.fx == Fx::kStat || e.fx == Fx::kCplReq; });
+    Expect(Fx::kRelease, q);
+    stage_ = Stage::kEnd;
   }
 
   // ------------------------------------------------------------------------ fetch and front
@@ -442,6 +421,7 @@ class BackBench {
       qs_[eq].tail = (qs_[eq].tail + 1) % kCqEntries;
       if (qs_[eq].tail == 0) qs_[eq].phase = !qs_[eq].phase;
     }
+    if (reset_q_ >= 0) ResetQueue(std::exchange(reset_q_, -1));
   }
 
   void WrRequest(uint64_t now) {
@@ -512,6 +492,7 @@ class BackBench {
     for (;;) {
       if (stage_ == Stage::kEnd && exp_.empty()) stage_ = Stage::kDone;
       if (stage_ == Stage::kDone) {
+        reset_cur_ = false;
         ++cur_;
         stage_ = Stage::kNew;
       }
@@ -573,7 +554,9 @@ class BackBench {
         << "completion answered for record " << cur_ << " out of turn";
     const Rec& r = recs_[cur_];
     stage_ = Stage::kEnd;
-    if (err) {
+    if (reset_cur_) {  // the queue was reset meanwhile
+      Expect(err ? Fx::kStop : Fx::kCplDone, r.q);
+    } else if (err) {
       Expect(Fx::kEvent, E(Event::kQueueError), r.q);
       Expect(Fx::kStop, r.q);
       ref_dead_below_[r.q] = r.epoch + 1;
@@ -635,6 +618,7 @@ class BackBench {
     } else if (want.fx == Fx::kSaWr) {
       r.written = true;
       r.wr_cycle = tb_.cycles();
+      if (k_.reset.count(cur_) != 0 || Pm(k_.reset_pm)) reset_q_ = r.q;
     }
     st_.events += got.fx == Fx::kEvent;
     ASSERT_STREQ(kFxName[static_cast<int>(got.fx)], kFxName[static_cast<int>(want.fx)]) << where;
@@ -665,6 +649,8 @@ class BackBench {
   std::vector<uint64_t> w_clocks_;
   std::deque<Cmt> cmts_;
   bool cmt_ok_ = true;
+  int reset_q_ = -1;        // a queue to reset at the end of the clock
+  bool reset_cur_ = false;  // record cur_'s queue was reset while B worked on it
   // Reference.
   size_t cur_ = 0;
   Stage stage_ = Stage::kNew;
@@ -673,17 +659,6 @@ class BackBench {
   uint32_t ref_epoch_[kQueues] = {}, ref_tail_[kQueues] = {}, ref_dead_below_[kQueues] = {};
   bool ref_phase_[kQueues] = {true, true, true, true, true, true, true, true};
 };
-
-void Print(const char* what, const Stats& s) {
-  std::printf(
-      "%s: %llu clocks, %llu W beats (%llu idle in the middle), %d completions, %d completion "
-      "write errors, %d dropped, %d output writes (%d failed), %d refused commits, %d events, "
-      "%d forwarded, %d hazard wait clocks; OK %d REPLAY %d DMA_ERROR %d\n",
-      what, static_cast<unsigned long long>(s.cycles), static_cast<unsigned long long>(s.w_beats),
-      static_cast<unsigned long long>(s.idle_w), s.completions, s.cpl_errors, s.dropped,
-      s.out_writes, s.out_errors, s.refused, s.events, s.fwd_hands, s.haz_waits,
-      s.status[S(Status::kOk)], s.status[S(Status::kReplay)], s.status[S(Status::kDmaError)]);
-}
 
 // Several seeds (IPSEC_SEED = the first), each with its own SA and queue counts and its own
 // stall rates (from 35% to 100% ready), write latency 1..40 clocks, and random errors:
@@ -698,6 +673,7 @@ TEST(EspBackTest, RandomRecordsMatchTheReference) {
     kn.records = 5000;
     kn.slots = slots[k];
     kn.queues = queues[k];
+    kn.reset_pm = 10;
     for (int* p : {&kn.hand_pct, &kn.res_pct, &kn.beat_pct, &kn.req_ready_pct, &kn.data_ready_pct,
                    &kn.cmt_ready_pct, &kn.gen_pct}) {
       *p = k == 5 ? 100 : 35 + static_cast<int>(rng() % 66);
@@ -712,12 +688,16 @@ TEST(EspBackTest, RandomRecordsMatchTheReference) {
     all.fwd_hands += s.fwd_hands;
     all.haz_waits += s.haz_waits;
     all.events += s.events;
+    all.resets += s.resets;
+    all.resets_in_cpl += s.resets_in_cpl;
   }
   // The run covered what it checks.
   EXPECT_GT(all.refused, 100);
   EXPECT_GT(all.fwd_hands, 1000);
   EXPECT_GT(all.haz_waits, 1000);
   EXPECT_GT(all.events, 100);
+  EXPECT_GT(all.resets, 50);
+  EXPECT_GT(all.resets_in_cpl, 5);
 }
 
 // Directed runs: no random errors; the knobs' record ids say which writes fail.
@@ -793,6 +773,26 @@ TEST(EspBackTest, FailedOutputWriteGivesDmaError) {
   Print("output write error", s);
   EXPECT_EQ(s.status[S(Status::kDmaError)], 1);
   EXPECT_EQ(s.status[S(Status::kOk)], 19);
+}
+
+// One queue, records completed by the front (no output): B writes the SA and requests the
+// completion in one clock; the queue is reset then (record 20, in the ring's second pass: phase
+// 0). The completion still goes out with the entry as requested (phase 0, not the new ring's
+// 1), and is neither counted nor signalled; records 21.. of the old epoch are dropped.
+TEST(EspBackTest, QueueResetAfterTheCompletionRequestKeepsItsEntry) {
+  Knobs k = Quiet(40);
+  k.queues = 1;
+  k.req_ready_pct = 100;
+  k.shape = [](Rec& r, size_t) {
+    r.lane = r.decap = false;
+    r.encap_op = r.acct = true;
+    r.status = S(Status::kMalformed);
+  };
+  k.reset = {20};
+  const Stats s = BackBench(k, 9).Run();
+  Print("queue reset", s);
+  EXPECT_EQ(s.resets_in_cpl, 1);
+  EXPECT_EQ(s.completions + 1 + s.dropped, 40);
 }
 
 }  // namespace
