@@ -11,7 +11,8 @@
 //           error injection;
 //   replay  the commit port (answer 2 clocks after the request, random refusals);
 //   queues  dma_queues' eng_live / q_epochs / cpl_addr / cpl_phase; a stopped queue is
-//           re-enabled (new epoch, CQ_TAIL 0, phase 1) a while later.
+//           re-enabled (new epoch, CQ_TAIL 0, phase 1) a while later; a queue may be reset
+//           while B works on one of its records (that record gets no completion).
 // Per record in fetch order the reference expects, and nothing else: the replay commit when the
 // ICV verified (refused: REPLAY), the SA write (= Account of the state the front took, which must
 // be the model's state), events SEQ_OVERFLOW / SOFT / HARD, STAT_* with the completion request
@@ -406,7 +407,7 @@ class BackBench {
       Observe({Fx::kStat, m.stat_status_o,
                uint64_t{m.stat_encap_ok_o} | uint64_t{m.stat_decap_ok_o} << 1});
     }
-    if (m.wr_req_valid_o && m.wr_req_ready_i) WrRequest(now);
+    if (m.wr_req_valid_o && m.wr_req_ready_i) WrRequest();
     const uint8_t eq = m.eng_q_o;
     if (m.stop_o) Observe({Fx::kStop, eq});
     if (m.cpl_done_o) Observe({Fx::kCplDone, eq});
@@ -424,7 +425,7 @@ class BackBench {
     if (reset_q_ >= 0) ResetQueue(std::exchange(reset_q_, -1));
   }
 
-  void WrRequest(uint64_t now) {
+  void WrRequest() {
     auto& m = tb_.model();
     WrReq w;
     w.addr = m.wr_req_addr_o;
@@ -454,7 +455,6 @@ class BackBench {
       st_.out_errors += w.err;
     }
     ASSERT_GT(w.len, 0);
-    (void)now;
     wq_.push_back(std::move(w));
   }
 
