@@ -6,7 +6,8 @@
 //   stage B (effects), oldest record: the replay commit when the ICV verified (a refused commit
 //     -> REPLAY), the per-SA accounting (lifetimes, counters: the only SA state write of the
 //     device), events (SEQ_OVERFLOW, SOFT, HARD in the model's order), waiting for the output
-//     write's response (error -> DMA_ERROR), STAT_* and the completion.
+//     write's response (error -> DMA_ERROR, but REPLAY from the commit stays), STAT_* and the
+//     completion.
 // So packet N+1's output streams while packet N waits for its completion's write response,
 // and the host bus carries output and completion beats back to back. The effects (replay,
 // accounting, events, statistics, completion) stay in fetch order and exactly the model's
@@ -301,7 +302,9 @@ module esp_back
   assign acct_soft = acct.ev_soft;
   assign acct_hard = acct.ev_hard;
 
-  // The completion entry.
+  // The completion entry, with the CQ phase as it was when the completion was requested (its
+  // data beat comes later; a queue reset in between must not change it).
+  logic b_phase_q;
   logic [127:0] cpl_beat;
   always_comb begin
     logic [7:0] b [16];
@@ -309,7 +312,7 @@ module esp_back
     b[4] = b_out_len_q[7:0];
     b[5] = b_out_len_q[15:8];
     b[6] = {4'd0, b_status_q};
-    b[7] = {7'd0, cpl_phase_i};
+    b[7] = {7'd0, b_phase_q};
     for (int i = 0; i < 8; i++) b[8 + i] = b_rec.seq[8 * i +: 8];
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
@@ -434,8 +437,10 @@ module esp_back
       bstate_d = b_ev_any ? BEvSeq : BOutWait;
     end
     if (cpl_ask) begin
-      // The output is answered: its error becomes the status; then the completion write.
-      if (r_out_err_q[bi]) begin
+      // The output is answered: its error becomes the status of an OK packet (one that ended
+      // REPLAY at the commit stays REPLAY: the model never wrote its output); then the
+      // completion write.
+      if (r_out_err_q[bi] && acct_status == StatusOk) begin
         b_status_d = StatusDmaError;
         b_out_len_d = 16'd0;
       end
@@ -511,6 +516,7 @@ module esp_back
       b_out_len_q <= 16'd0;
       b_ev_soft_q <= 1'b0;
       b_ev_hard_q <= 1'b0;
+      b_phase_q <= 1'b0;
       b_wr_q <= 1'b0;
       b_wr2_q <= 1'b0;
       flush_q <= 8'd0;
@@ -575,6 +581,7 @@ module esp_back
       b_out_len_q <= b_out_len_d;
       b_ev_soft_q <= b_ev_soft_d;
       b_ev_hard_q <= b_ev_hard_d;
+      if (b_acc) b_phase_q <= cpl_phase_i;
       if (b_done) begin
         b_wr_q <= 1'b0;
         b_wr2_q <= 1'b0;
