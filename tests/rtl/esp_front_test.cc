@@ -663,6 +663,8 @@ TEST(EspFrontTest, RandomRecordsMatchTheModel) {
     k.rp_ready_pct = 30 + static_cast<int>(r() % 71);
     k.job_ready_pct = 30 + static_cast<int>(r() % 71);
     k.retire_pct = 10 + static_cast<int>(r() % 80);
+    k.rec_ready_pct = 30 + static_cast<int>(r() % 71);
+    k.feed_busy_pct = static_cast<int>(r() % 50);
     SCOPED_TRACE(::testing::Message() << "run " << run << " seed " << seed + run);
     FStats s = FrontBench(k, seed + run).Run();
     PrintStats(s);
