@@ -18,8 +18,10 @@
 // failed descriptor read (with f_stop, and nothing of that queue behind it), PreStatus with
 // BAD_DESCRIPTOR / MALFORMED per Execute's checks, DMA_ERROR after a failed packet read, else
 // PreOk with the packet's first header beats. Packet reads are requested in record order for
-// exactly the records whose descriptor passed the checks, at in_addr for in_len bytes; fed
-// beats are the packet's bytes with in_keep / in_last right. A run must end with every
+// exactly the records whose descriptor passed the checks, at in_addr for in_len bytes, each
+// into the packet buffer beats after the previous one's, which must be free (released beat by
+// beat as fed, the rest of the span at the feed's end, all of it when handed on without a
+// job); fed beats are the packet's bytes with in_keep / in_last right. A run must end with every
 // descriptor taken and the fetcher idle, and never go 20000 clocks without progress.
 #include <gtest/gtest.h>
 
@@ -43,7 +45,8 @@ using hw::Status;
 
 constexpr int kSlots = 16;    // -GSlots=16 (sim/CMakeLists.txt)
 constexpr int kHdrBeats = 6;  // esp_fetch's default HdrBeats
-constexpr int kQueues = 8;    // pick_q_i is 3 bits
+constexpr int kQueues = 8;
+constexpr uint32_t kPbufBeats = 2048;  // esp_fetch's default PbufBeats    // pick_q_i is 3 bits
 constexpr uint64_t kSqBase = 0x10'0000'0000;
 constexpr uint64_t kSqStride = 0x1'0000'0000;
 constexpr uint8_t kPreOk = 0, kPreStatus = 1, kPreFetchErr = 2;  // esp_engine_pkg::pre_e
@@ -80,10 +83,12 @@ struct Knobs {
   int front_delay = 6;                   // the front's delays: 0..front_delay clocks
   int bad_pct = 10;                      // descriptors failing a check
   int desc_err_pm = 4, pkt_err_pm = 10;  // bus errors per mille of descriptor / packet reads
+  int disable_pm = 2;                    // ENABLE cleared for 1..100 clocks, per mille of clocks
   int reset_pm = 1;                      // a queue reset, per mille of clocks
   int short_pct = 10, nojob_pct = 8;     // the front feeds fewer bytes / hands on without a job
   int large_pct = 20;                    // packets of 1501..MAX_PACKET bytes (else 1..small_max)
   int small_max = 1500;
+  int fixed_len = 0;                   // every packet this long (directed tests)
   std::vector<int> desc_err, pkt_err;  // read requests (descriptor / packet, by count) to fail
 };
 
@@ -156,10 +161,13 @@ class FetchBench {
     hw::SqDesc d{};
     uint8_t pre = kPreOk, pre_st = 0;
     bool pkt_done = false;
+    uint32_t bstart = 0, span = 0;  // its beats in the packet buffer (reserved at the request)
   };
   struct Feed {  // a job's input beats
     uint64_t addr = 0;
     uint32_t len = 0, beat = 0;
+    size_t rec = 0;
+    uint32_t bstart = 0, span = 0;
   };
 
   hw::SqDesc MakeDesc(int q, int i) {
@@ -175,6 +183,7 @@ class FetchBench {
     d.out_addr = rng_();
     d.in_len = static_cast<uint16_t>(Pct(k_.large_pct) ? Rand(1501, hw::kMaxPacket)
                                                        : Rand(1, k_.small_max));
+    if (k_.fixed_len != 0) d.in_len = static_cast<uint16_t>(k_.fixed_len);
     if (d.flags & hw::kSqDescFlagsExplicitIv) d.in_len += 8;
     d.out_cap = static_cast<uint16_t>(rng_());
     if (Pct(k_.bad_pct)) {
@@ -251,6 +260,9 @@ class FetchBench {
     m.pick_epoch_i = pick >= 0 ? qs_[pick].epoch & 15 : rng_() & 15;
     m.pick_desc_addr_i = pick >= 0 ? kSqBase + pick * kSqStride + qs_[pick].req * 32 : rng_();
     m.rd_req_ready_i = Pct(k_.req_ready_pct);
+    if (off_ > 0) --off_;
+    if (off_ == 0 && Pm(k_.disable_pm)) off_ = Rand(1, 100);
+    m.enable_i = off_ == 0;
     // DMA read data: the oldest request's next beat once it is due.
     Read* r = !reads_.empty() && reads_.front().due <= now ? &reads_.front() : nullptr;
     const bool beat = r != nullptr && Pct(k_.beat_pct);
@@ -309,12 +321,13 @@ class FetchBench {
       }
       m.feed_start_i = 1;
       m.feed_len_i = len;
-      feeds_.push_back({e.d.in_addr, len, 0});
+      feeds_.push_back({e.d.in_addr, len, 0, exp_.front(), e.bstart, e.span});
       started_ = true;
       wait_ = Rand(1, k_.front_delay + 1);
       return;
     }
     m.hand_i = 1;
+    if (!started_) Release(exp_.front(), e.bstart, e.span);  // no job: all its beats
     recs_.erase(exp_.front());
     exp_.pop_front();
     front_has_ = false;
@@ -401,6 +414,7 @@ class FetchBench {
     // Requests.
     ASSERT_TRUE(!m.f_req_o || (m.rd_req_valid_o && m.rd_req_ready_i && pick >= 0))
         << "f_req without a descriptor request";
+    ASSERT_TRUE(!m.f_req_o || m.enable_i) << "a descriptor requested while not enabled";
     if (m.rd_req_valid_o && m.rd_req_ready_i) {
       Read rd;
       rd.due = now + Rand(k_.lat_min, k_.lat_max);
@@ -422,6 +436,17 @@ class FetchBench {
         ASSERT_EQ(m.rd_req_addr_o, rec.d.in_addr) << "packet read address";
         ASSERT_EQ(m.rd_req_len_o, rec.d.in_len) << "packet read length";
         rd.rec = pkt_exp_.front();
+        // Its beats follow the previous packet's in the buffer and must all be free.
+        rec.bstart = bres_;
+        rec.span = (rec.d.in_len + 15) / 16;
+        for (uint32_t i = 0; i < rec.span; ++i) {
+          int& o = owner_[(bres_ + i) % kPbufBeats];
+          ASSERT_EQ(o, -1) << "packet read for record " << rd.rec << " into buffer beat "
+                           << (bres_ + i) % kPbufBeats << ", still in use by record " << o
+                           << " at clock " << now;
+          o = static_cast<int>(rd.rec);
+        }
+        bres_ = (bres_ + rec.span) % kPbufBeats;
         pkt_exp_.pop_front();
         rd.addr = rec.d.in_addr;
         rd.len = rec.d.in_len;
@@ -445,12 +470,16 @@ class FetchBench {
       sim::GetBytes(m.in_data_o.data(), 128, got);
       for (uint32_t i = 0; i < 16 && i < left; ++i) {
         ASSERT_EQ(got[i], MemByte(f.addr + f.beat * 16 + i))
-            << "fed byte " << f.beat * 16 + i << " of " << f.len;
+            << "fed byte " << f.beat * 16 + i << " of " << f.len << " at clock " << now;
       }
       ++f.beat;
       ++st_.fed_beats;
       ++progress_;
-      if (left <= 16) feeds_.pop_front();
+      Release(f.rec, f.bstart + f.beat - 1, 1);
+      if (left <= 16) {
+        Release(f.rec, f.bstart + f.beat, f.span - f.beat);  // the rest of the span
+        feeds_.pop_front();
+      }
     }
   }
 
@@ -459,6 +488,15 @@ class FetchBench {
   }
 
   Rec& Find(size_t id) { return recs_.at(id); }
+
+  // The buffer beats [first, first + n) of record id are free again.
+  void Release(size_t id, uint32_t first, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      int& o = owner_[(first + i) % kPbufBeats];
+      ASSERT_EQ(o, static_cast<int>(id)) << "releasing beat " << (first + i) % kPbufBeats;
+      o = -1;
+    }
+  }
 
   Knobs k_;
   std::mt19937_64 rng_;
@@ -470,8 +508,10 @@ class FetchBench {
   size_t next_rec_ = 0, progress_ = 0;
   std::deque<size_t> exp_, pkt_exp_;  // records to reach the front / to have their packet read
   std::deque<Feed> feeds_;
+  std::vector<int> owner_ = std::vector<int>(kPbufBeats, -1);  // packet buffer beats: record
+  uint32_t bres_ = 0;                                          // next beat to reserve
   bool front_has_ = false, job_ = false, started_ = false;
-  int wait_ = 0, n_desc_reads_ = 0, n_pkt_reads_ = 0;
+  int off_ = 0, wait_ = 0, n_desc_reads_ = 0, n_pkt_reads_ = 0;
 };
 
 void Print(const std::string& what, const Stats& s) {
@@ -488,13 +528,14 @@ void Print(const std::string& what, const Stats& s) {
 // latency (up to 500 clocks), random bus errors, failed checks, short feeds and queue resets.
 TEST(EspFetchTest, RandomRunsMatchTheReference) {
   const uint64_t seed = TestSeed(1);
-  const int queues[] = {1, 3, 8, 2}, lat_max[] = {8, 200, 500, 60};
+  const int queues[] = {1, 3, 8, 2, 5, 4}, lat_max[] = {8, 200, 500, 60, 30, 300};
   Stats all;
-  for (int k = 0; k < 4; ++k) {
+  for (int k = 0; k < 6; ++k) {
     std::mt19937_64 rng(seed * 1000 + k);
     Knobs kn;
     kn.queues = queues[k];
-    kn.descs = 800 / queues[k];
+    kn.descs = 3000 / queues[k];
+    kn.large_pct = k == 5 ? 70 : 20;
     kn.lat_min = k == 2 ? 300 : 1;
     kn.lat_max = lat_max[k];
     for (int* p : {&kn.pick_pct, &kn.req_ready_pct, &kn.beat_pct, &kn.in_ready_pct}) {
@@ -523,6 +564,7 @@ TEST(EspFetchTest, RandomRunsMatchTheReference) {
 
 Knobs Quiet() {
   Knobs k;
+  k.disable_pm = 0;
   k.desc_err_pm = k.pkt_err_pm = k.reset_pm = k.bad_pct = 0;
   k.short_pct = k.nojob_pct = 0;
   return k;
@@ -556,6 +598,29 @@ TEST(EspFetchTest, PacketReadErrorGivesDmaError) {
   Print("packet read error", s);
   EXPECT_EQ(s.dma_errs, 2);
   EXPECT_EQ(s.records, 40);
+}
+
+// 9000-byte packets (563 beats; 3 fit in the 2048-beat buffer), a slow lane (in_ready 10%),
+// the packet read of record 1 fails. The front starts feeding record 0 and hands it on, then
+// hands record 1 (DMA_ERROR, no job) at once: its 563 beats must not be given to record 3
+// before record 0's beats are fed, since record 3's beats follow record 2's and wrap onto
+// record 0's (found by this testbench: esp_fetch released them at once, so record 3's packet
+// was read over record 0's unfed beats and the lane got wrong bytes).
+TEST(EspFetchTest, NoJobRecordBehindAFeedKeepsItsBeatsUntilTheFeedEnds) {
+  Knobs k = Quiet();
+  k.queues = 1;
+  k.descs = 8;
+  k.fixed_len = 9000;
+  k.lat_min = k.lat_max = 10;
+  k.in_ready_pct = 10;
+  k.pick_pct = k.req_ready_pct = k.beat_pct = 100;
+  k.front_delay = 0;
+  k.pkt_err = {1};
+  const Stats s = FetchBench(k, 13).Run();
+  Print("no-job record behind a slow feed", s);
+  EXPECT_EQ(s.dma_errs, 1);
+  EXPECT_EQ(s.records, 8);
+  EXPECT_EQ(s.fed_beats, 7 * 563);
 }
 
 // 64-byte packets at a read latency of 500 clocks, nothing else stalling: the record ring
