@@ -239,7 +239,7 @@ class FetchBench {
     // Queues: re-enable stopped ones, random resets.
     for (int q = 0; q < k_.queues; ++q) {
       Queue& s = qs_[q];
-      if ((s.stopped && now >= s.reset_at) || Pm(k_.reset_pm)) {
+      if (((s.stopped && now >= s.reset_at) || Pm(k_.reset_pm)) && WrapSafe(q)) {
         ++s.epoch;
         s.stopped = false;
         s.req = s.head;
@@ -283,6 +283,14 @@ class FetchBench {
     tb_.Eval();
     Sample(m, now, pick, beat ? r : nullptr);
     tb_.Tick();
+  }
+
+  // The 4-bit epoch must not wrap onto a descriptor read of the queue still on its way.
+  bool WrapSafe(int q) const {
+    for (const Read& r : reads_) {
+      if (r.desc && r.q == q && r.epoch + 15 <= qs_[q].epoch) return false;
+    }
+    return true;
   }
 
   uint8_t BeatByte(const Read& r, uint32_t i) {
