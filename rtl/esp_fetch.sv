@@ -15,7 +15,7 @@
 //     descriptors already requested behind it are discarded without effect.
 //   packet reads: in record order, each into a circular packet buffer (PbufBeats x 128 bits,
 //     beats contiguous with wrap-around), reserved when requested and released as the feeder
-//     sends the beats (or when the front hands the record on without a job).
+//     sends the beats (or when the front hands the record on without a job), in buffer order.
 //
 // The front takes the records in fetch order (s_*_o from the record at the ring's head,
 // hand_i); the feeder sends a job's input beats from the front's record to the lane
@@ -231,13 +231,18 @@ module esp_fetch
 
   // Beats in use: + a packet's span when requested, - each fed beat, - the rest of a fed
   // record's span after its last fed beat, - a record's span when handed on without a feed.
+  // Beats are freed in buffer order (the next packet's beats follow the last one's, with
+  // wrap-around): a record handed on without a feed while the feeder still sends an earlier
+  // record's beats gives its span back with that feed's last beat (h_defer), not before.
   logic [BW:0] used_d;
+  logic        h_defer;
+  assign h_defer = hand_i && !fed_q && feed_busy_o && !feed_last;
   always_comb begin
     used_d = used_q;
     if (pk_req) used_d = used_d + c_span;
     if (feed_beat) used_d = used_d - (BW + 1)'(1);
     if (feed_last) used_d = used_d - feed_extra_q;
-    if (hand_i && !fed_q) used_d = used_d - h_span;
+    if (hand_i && !fed_q && !h_defer) used_d = used_d - h_span;
   end
 
   assign idle_o = t_wr_q == t_rd_q && h_ptr_q == a_ptr_q && feed_left_q == 10'd0;
@@ -353,6 +358,8 @@ module esp_fetch
         feed_left_q <= feed_left_q - 10'd1;
         feed_rem_q <= feed_rem_q - 16'd16;
       end
+      // Never with feed_start_i (the feeder is busy).
+      if (h_defer) feed_extra_q <= feed_extra_q + h_span;
     end
   end
 
