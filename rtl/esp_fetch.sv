@@ -367,6 +367,9 @@ module esp_fetch
                PbufBeats >= 2 * 577)
   `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
   `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0 && s_valid_o && !fed_q)
+  // The front starts the feed and hands the record on in different clocks (a hand-over in the
+  // feed's first clock would free the whole span at once).
+  `ASSERT(FeedBeforeHand_A, feed_start_i |-> !hand_i)
   `ASSERT(FeedWithinSpan_A, feed_start_i |-> (BW + 1)'(feed_beats) <= h_span)
   `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
   `ASSERT(DescTwoBeats_A, d_last |-> beat_q == 10'd1)
