@@ -124,7 +124,7 @@ module esp_back
   // (B's effects need the status, not the output beats, so the front's same-SA wait ends
   // before the output has streamed); it finishes it once the output has streamed.
   back_t       r_q [Recs];
-  sa_cfg_t     rc_q [Recs];           // the SA's limits, as the front read them
+  sa_limits_t  rl_q [Recs];           // the SA's lifetime limits, as the front read them
   sa_state_t   rs_q [Recs];           // the SA's state, as the front read it
   sa_state_t   rp_q [Recs];           // ... and after the packet (if r_post_ok_q)
   logic        r_post_ok_q [Recs];
@@ -206,8 +206,6 @@ module esp_back
 
   logic a_req, b_req;                 // the stages ask to write (B first)
   logic a_acc, b_acc;                 // ... and the request is taken this clock
-  logic [63:0] b_req_addr;
-  assign b_req_addr = cpl_addr_i;
   assign wr_req_valid_o = a_req || b_req;
   assign b_acc = b_req && wr_req_ready_i;
   assign a_acc = a_req && !b_req && wr_req_ready_i;
@@ -276,16 +274,11 @@ module esp_back
   logic        b_ev_soft_q, b_ev_soft_d, b_ev_hard_q, b_ev_hard_d;
   logic [3:0]  b_status_q, b_status_d;  // the final status (REPLAY, DMA_ERROR)
   logic [15:0] b_out_len_q, b_out_len_d;
-  sa_cfg_t     b_cfg;
   sa_state_t   b_st;
-  assign b_cfg = rc_q[bi];
   assign b_st = rs_q[bi];
-  logic unused_b_cfg;
-  assign unused_b_cfg = ^{b_cfg.dir_in, b_cfg.aes256, b_cfg.tunnel, b_cfg.natt, b_cfg.esn,
-                          b_cfg.icv, b_cfg.spi, b_cfg.salt, b_cfg.tun_src, b_cfg.tun_dst,
-                          b_cfg.sport, b_cfg.dport, b_cfg.window, res_i.icv_ok,
-                          res_i.inner_len, out_last_i, b_rec.lane, b_rec.decap, b_rec.out_addr,
-                          a_rec};
+  logic unused_in;
+  assign unused_in = ^{hand_cfg_i, res_i.icv_ok, res_i.inner_len, out_last_i, b_rec.lane,
+                       b_rec.decap, b_rec.out_addr, a_rec};
 
   // Account (device_model.cc): the state after B's packet (in BIdle from the record's status:
   // a record without a replay commit is accounted in the clock B takes it).
@@ -294,10 +287,7 @@ module esp_back
   logic [3:0] acct_status;
   acct_t acct;
   assign acct_status = bstate_q == BIdle ? b_rec.status : b_status_q;
-  sa_limits_t b_lim;
-  assign b_lim = '{soft_bytes: b_cfg.soft_bytes, hard_bytes: b_cfg.hard_bytes,
-                   soft_pkts: b_cfg.soft_pkts, hard_pkts: b_cfg.hard_pkts};
-  assign acct = sa_account(b_st, b_lim, acct_status, b_rec.bytes);
+  assign acct = sa_account(b_st, rl_q[bi], acct_status, b_rec.bytes);
   assign acct_st = acct.st;
   assign acct_soft = acct.ev_soft;
   assign acct_hard = acct.ev_hard;
@@ -456,7 +446,7 @@ module esp_back
   end
 
   // ------------------------------------------------------------------------------- outputs
-  assign wr_req_addr_o = b_req ? b_req_addr : a_rec.out_addr;
+  assign wr_req_addr_o = b_req ? cpl_addr_i : a_rec.out_addr;
   assign wr_req_len_o = b_req ? 16'd16 : a_req_q ? r_out_len_q[ai] : a_out_len_new;
   assign wr_data_valid_o = (d_head_a && s_has && r_write_q[si] && out_valid_i &&
                             s_left != 10'd0) || d_head_b;
@@ -481,7 +471,7 @@ module esp_back
     if (!rst_ni) begin
       for (int i = 0; i < int'(Recs); i++) begin
         r_q[i] <= '0;
-        rc_q[i] <= '0;
+        rl_q[i] <= '0;
         rs_q[i] <= sa_state_empty();
         rp_q[i] <= sa_state_empty();
         r_post_ok_q[i] <= 1'b0;
@@ -525,7 +515,8 @@ module esp_back
       // Records.
       if (hand_i) begin
         r_q[wi] <= hand_rec_i;
-        rc_q[wi] <= hand_cfg_i;
+        rl_q[wi] <= '{soft_bytes: hand_cfg_i.soft_bytes, hard_bytes: hand_cfg_i.hard_bytes,
+                      soft_pkts: hand_cfg_i.soft_pkts, hard_pkts: hand_cfg_i.hard_pkts};
         rs_q[wi] <= hand_st_i;
         rp_q[wi] <= hand_post_i;
         r_post_ok_q[wi] <= hand_post_ok_i;
