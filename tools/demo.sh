@@ -103,9 +103,9 @@ if [ $mode = netns ]; then
   sed 's/^/   /' "$WD/ping.txt" | tail -3
   PING=$(grep -o '[0-9]* received' "$WD/ping.txt" | head -1 || echo "0 received")
   say "-- UDP stream, 1000 datagrams each way at the same time, 1 per ms (10.1.0.1 <-> 10.2.0.1)"
-  "${IN_B[@]}" python3 tools/demo_traffic.py recv 10.2.0.1 5001 1000 10 >"$WD/udp-b.txt" & RB=$!
-  "${IN_A[@]}" python3 tools/demo_traffic.py recv 10.1.0.1 5001 1000 10 >"$WD/udp-a.txt" & RA=$!
-  sleep 0.3
+  "${IN_B[@]}" python3 tools/demo_traffic.py recv 10.2.0.1 5001 1000 10 "$WD/rb" >"$WD/udp-b.txt" & RB=$!
+  "${IN_A[@]}" python3 tools/demo_traffic.py recv 10.1.0.1 5001 1000 10 "$WD/ra" >"$WD/udp-a.txt" & RA=$!
+  for i in $(seq 200); do [ -e "$WD/rb" ] && [ -e "$WD/ra" ] && break; sleep 0.05; done
   in_a python3 tools/demo_traffic.py send 10.1.0.1 10.2.0.1 5001 1000 0.001 & SA=$!
   in_b python3 tools/demo_traffic.py send 10.2.0.1 10.1.0.1 5001 1000 0.001
   wait $SA

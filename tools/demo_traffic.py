@@ -2,7 +2,9 @@
 """Traffic and summary helpers of tools/demo.sh (standard library only).
 
   demo_traffic.py send SRC DST PORT COUNT [INTERVAL_S]  UDP datagrams SRC -> DST:PORT, paced
-  demo_traffic.py recv ADDR PORT COUNT TIMEOUT_S  prints how many arrived (stops at COUNT)
+  demo_traffic.py recv ADDR PORT COUNT TIMEOUT_S [READY_FILE]  prints how many arrived (stops at
+      COUNT); creates READY_FILE once the socket is bound, so a sender can wait for it instead
+      of guessing how long python takes to start
   demo_traffic.py pcap FILE SRC DST               raw-IPv4 pcap: 5 ICMP echos + 200 UDP datagrams
   demo_traffic.py summary A.json B.json PING UDP T0 RC WORKDIR
 """
@@ -25,10 +27,12 @@ def send(src, dst, port, count, interval=None):
             time.sleep(0.002)  # stay under the TUN queue and socket buffer sizes
 
 
-def recv(addr, port, count, timeout):
+def recv(addr, port, count, timeout, ready_file=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
     s.bind((addr, port))
+    if ready_file:
+        open(ready_file, "w").close()
     s.settimeout(0.5)
     seen, end = set(), time.time() + timeout
     while len(seen) < count and time.time() < end:
@@ -120,7 +124,7 @@ if __name__ == "__main__":
     if cmd == "send":
         send(args[0], args[1], int(args[2]), int(args[3]), float(args[4]) if len(args) > 4 else None)
     elif cmd == "recv":
-        recv(args[0], int(args[1]), int(args[2]), float(args[3]))
+        recv(args[0], int(args[1]), int(args[2]), float(args[3]), args[4] if len(args) > 4 else None)
     elif cmd == "pcap":
         pcap(*args)
     elif cmd == "summary":

@@ -191,15 +191,20 @@ inline uint64_t Drop(const nlohmann::json& stats, const std::string& dir,
 inline int UdpStream(const std::string& from_ns, const std::string& src, const std::string& to_ns,
                      const std::string& dst, int count, int port, double interval_s = 0) {
   const std::string out = "/tmp/espd-udp-" + std::to_string(getpid()) + "-" + std::to_string(port);
+  const std::string ready = out + ".ready";
   const std::string recv = "ip netns exec " + to_ns + " python3 tools/demo_traffic.py recv " + dst +
                            " " + std::to_string(port) + " " + std::to_string(count) + " " +
-                           std::to_string(8 + static_cast<int>(count * interval_s)) + " >" + out +
-                           " &";
-  Sh("bash -c '" + recv + " sleep 0.3; ip netns exec " + from_ns +
+                           std::to_string(8 + static_cast<int>(count * interval_s)) + " " + ready +
+                           " >" + out + " &";
+  // The sender starts once the receiver's socket is bound (a loaded machine can take longer than
+  // any fixed sleep to start python: the first datagrams would be lost before the tunnel).
+  Sh("bash -c '" + recv + " for i in $(seq 200); do [ -e " + ready +
+     " ] && break; sleep 0.05; done; ip netns exec " + from_ns +
      " python3 tools/demo_traffic.py send " + src + " " + dst + " " + std::to_string(port) + " " +
      std::to_string(count) + (interval_s > 0 ? " " + std::to_string(interval_s) : "") + "; wait'");
   const std::string n = ReadFile(out);
   std::filesystem::remove(out);
+  std::filesystem::remove(ready);
   return n.empty() ? -1 : std::stoi(n);
 }
 
