@@ -233,16 +233,18 @@ module esp_fetch
   // record's span after its last fed beat, - a record's span when handed on without a feed.
   // Beats are freed in buffer order (the next packet's beats follow the last one's, with
   // wrap-around): a record handed on without a feed while the feeder still sends an earlier
-  // record's beats gives its span back with that feed's last beat (h_defer), not before.
+  // record's beats gives its span back with that feed's last beat (h_defer), not before. The
+  // front may start a record's feed and hand it on in the same clock (fed_now).
   logic [BW:0] used_d;
-  logic        h_defer;
-  assign h_defer = hand_i && !fed_q && feed_busy_o && !feed_last;
+  logic        h_defer, fed_now;
+  assign fed_now = fed_q || (feed_start_i && feed_beats != 10'd0);
+  assign h_defer = hand_i && !fed_now && feed_busy_o && !feed_last;
   always_comb begin
     used_d = used_q;
     if (pk_req) used_d = used_d + c_span;
     if (feed_beat) used_d = used_d - (BW + 1)'(1);
     if (feed_last) used_d = used_d - feed_extra_q;
-    if (hand_i && !fed_q && !h_defer) used_d = used_d - h_span;
+    if (hand_i && !fed_now && !h_defer) used_d = used_d - h_span;
   end
 
   assign idle_o = t_wr_q == t_rd_q && h_ptr_q == a_ptr_q && feed_left_q == 10'd0;
@@ -348,7 +350,8 @@ module esp_fetch
       end
       // Feeder.
       if (feed_start_i) begin
-        fed_q <= feed_beats != 10'd0;  // else the hand-over releases the span
+        // Else the hand-over releases the span; a record handed on now is no longer the front's.
+        fed_q <= feed_beats != 10'd0 && !hand_i;
         feed_ptr_q <= bstart_q[h];
         feed_left_q <= feed_beats;
         feed_rem_q <= {2'd0, feed_len_i};
@@ -367,9 +370,6 @@ module esp_fetch
                PbufBeats >= 2 * 577)
   `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
   `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0 && s_valid_o && !fed_q)
-  // The front starts the feed and hands the record on in different clocks (a hand-over in the
-  // feed's first clock would free the whole span at once).
-  `ASSERT(FeedBeforeHand_A, feed_start_i |-> !hand_i)
   `ASSERT(FeedWithinSpan_A, feed_start_i |-> (BW + 1)'(feed_beats) <= h_span)
   `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
   `ASSERT(DescTwoBeats_A, d_last |-> beat_q == 10'd1)

@@ -74,11 +74,9 @@ module esp_front
 );
   typedef enum logic [3:0] {
     StIdle,
-    StParse,
     StWay0,
     StWay1Wait,
     StSaWait,
-    StEncChk,
     StDecChk,
     StRpChk,
     StJob,
@@ -191,20 +189,25 @@ module esp_front
     endcase
   endfunction
 
+  // The SA the checks and the job use: the table's (or forwarded) read in StSaWait (encap: the
+  // checks and the dispatch happen in the clock the read data arrives), else the registered one.
+  sa_cfg_t ccfg;
+  assign ccfg = (state_q == StSaWait) ? sa_rd_cfg_i : cfg_q;
+
   // Encap output size (EspEncap).
   logic [15:0] payload, ct_len;
   logic [1:0]  pad;
   logic [16:0] enc_total;
   always_comb begin
-    payload = cfg_q.tunnel ? ip_total : ip_total - {9'd0, hlen};
+    payload = ccfg.tunnel ? ip_total : ip_total - {9'd0, hlen};
     pad = 2'(-(payload + 16'd2));
     ct_len = payload + {14'd0, pad} + 16'd2;
-    enc_total = {1'b0, ct_len} + 17'd16 + {12'd0, icv_bytes(cfg_q.icv)} +
-                (cfg_q.tunnel ? 17'd20 : {10'd0, hlen}) + (cfg_q.natt ? 17'd8 : 17'd0);
+    enc_total = {1'b0, ct_len} + 17'd16 + {12'd0, icv_bytes(ccfg.icv)} +
+                (ccfg.tunnel ? 17'd20 : {10'd0, hlen}) + (ccfg.natt ? 17'd8 : 17'd0);
   end
 
   logic [63:0] max_seq;
-  assign max_seq = cfg_q.esn ? 64'hffff_ffff_ffff_ffff : 64'h0000_0000_ffff_ffff;
+  assign max_seq = ccfg.esn ? 64'hffff_ffff_ffff_ffff : 64'h0000_0000_ffff_ffff;
 
   function automatic logic [LenW-1:0] clamp_len(logic [15:0] v);
     return (32'(v) > MaxLen) ? LenW'(MaxLen) : v[LenW-1:0];
@@ -213,53 +216,56 @@ module esp_front
   // The SA fields a lane needs (esp_lane_pkg lane_sa_t).
   lane_sa_t cur_sa;
   always_comb begin
-    cur_sa.aes256 = cfg_q.aes256;
-    cur_sa.tunnel = cfg_q.tunnel;
-    cur_sa.natt = cfg_q.natt;
-    cur_sa.esn = cfg_q.esn;
-    cur_sa.icv = cfg_q.icv;
-    cur_sa.spi = cfg_q.spi;
-    cur_sa.salt = cfg_q.salt;
-    cur_sa.tun_src = cfg_q.tun_src;
-    cur_sa.tun_dst = cfg_q.tun_dst;
-    cur_sa.sport = cfg_q.sport;
-    cur_sa.dport = cfg_q.dport;
+    cur_sa.aes256 = ccfg.aes256;
+    cur_sa.tunnel = ccfg.tunnel;
+    cur_sa.natt = ccfg.natt;
+    cur_sa.esn = ccfg.esn;
+    cur_sa.icv = ccfg.icv;
+    cur_sa.spi = ccfg.spi;
+    cur_sa.salt = ccfg.salt;
+    cur_sa.tun_src = ccfg.tun_src;
+    cur_sa.tun_dst = ccfg.tun_dst;
+    cur_sa.sport = ccfg.sport;
+    cur_sa.dport = ccfg.dport;
   end
   logic unused_cfg;
-  assign unused_cfg = ^{cfg_q.window, cfg_q.dir_in};
+  assign unused_cfg = ^{ccfg.window, ccfg.dir_in, ccfg.soft_bytes, ccfg.hard_bytes, ccfg.soft_pkts,
+                        ccfg.hard_pkts};
 
   logic hazard;  // the back holds a packet of slot_q not yet done
   assign hazard = haz_i;
   assign slot_o = slot_q;
 
   // ----------------------------------------------------------------------- the record
+  // From the FSM's next values: the record may be handed in the clock its checks and job are
+  // done (in StHand the next values are the registered ones).
   always_comb begin
     hand_rec_o = '0;
     hand_rec_o.kind = (s_pre_i == PreFetchErr) ? KFetchErr : KPacket;
-    hand_rec_o.lane = lane_q;
-    hand_rec_o.decap = job_q.decap;
+    hand_rec_o.lane = lane_d;
+    hand_rec_o.decap = job_d.decap;
     hand_rec_o.encap_op = d_encap;
-    hand_rec_o.status = status_q;
-    hand_rec_o.seq = seq_q;
-    hand_rec_o.slot = 16'(slot_q);
-    hand_rec_o.acct = acct_q;
-    hand_rec_o.ev_seq = ev_seq_q;
-    hand_rec_o.bytes = bytes_q;
+    hand_rec_o.status = status_d;
+    hand_rec_o.seq = seq_d;
+    hand_rec_o.slot = 16'(slot_d);
+    hand_rec_o.acct = acct_d;
+    hand_rec_o.ev_seq = ev_seq_d;
+    hand_rec_o.bytes = bytes_d;
     hand_rec_o.cookie = d_cookie;
     hand_rec_o.out_addr = d_out_addr;
     hand_rec_o.irq = d_flags[SQ_DESC_FLAGS_IRQ_BIT];
     hand_rec_o.q = s_q_i;
     hand_rec_o.epoch = s_epoch_i;
   end
-  assign hand_cfg_o = cfg_q;
-  assign hand_st_o = st_q;
+  assign hand_cfg_o = cfg_d;
+  assign hand_st_o = st_d;
   // A decap packet sent to a lane gets its final status in the back (ICV, replay commit).
   acct_t post;
-  assign post = sa_account(st_q, '{soft_bytes: cfg_q.soft_bytes, hard_bytes: cfg_q.hard_bytes,
-                                   soft_pkts: cfg_q.soft_pkts, hard_pkts: cfg_q.hard_pkts},
-                           status_q, bytes_q);
+  assign post = sa_account(st_d, '{soft_bytes: cfg_d.soft_bytes, hard_bytes: cfg_d.hard_bytes,
+                                   soft_pkts: cfg_d.soft_pkts, hard_pkts: cfg_d.hard_pkts},
+                           status_d, bytes_d);
   assign hand_post_o = post.st;
-  assign hand_post_ok_o = !(lane_q && job_q.decap);
+  assign hand_post_ok_o = !(lane_d && job_d.decap);
   logic unused_post;
   assign unused_post = ^{post.ev_soft, post.ev_hard};
 
@@ -301,14 +307,22 @@ module esp_front
             sa_rd_o = 1'b1;
             sa_rd_slot_o = d_sa[SlotW-1:0];
             state_d = StSaWait;
+          end else if (!loc_ok) begin
+            status_d = StatusMalformed;
+            state_d = StHand;
           end else begin
-            state_d = StParse;
+            sa_rd_o = 1'b1;
+            sa_rd_slot_o = way0;
+            slot_d = way0;
+            state_d = StWay0;
           end
         end
       end
       StSaWait: begin
+        // The SA read (or the back's state after its last packet of this SA), the checks and,
+        // when the lane and the feeder are free, the job and the hand-over, all in this clock.
         cfg_d = sa_rd_cfg_i;
-        st_d = fwd_i ? fwd_st_i : sa_rd_st_i;  // the back's state after its last packet
+        st_d = fwd_i ? fwd_st_i : sa_rd_st_i;
         acct_d = sa_rd_valid_i;
         if (hazard && !fwd_i) begin
           state_d = StHazard;
@@ -316,7 +330,39 @@ module esp_front
           status_d = StatusSaExpired;
           state_d = StHand;
         end else begin
-          state_d = StEncChk;
+          // EspEncap's checks; the lifetime bytes of the packet from here on.
+          bytes_d = {48'd0, ip_total};
+          state_d = StHand;
+          if (!ip_ok) begin
+            status_d = StatusMalformed;
+          end else if (st_d.seq_exhausted || st_d.next_seq > max_seq) begin
+            status_d = StatusSeqOverflow;
+            st_d.seq_exhausted = 1'b1;
+          end else if (enc_total > {1'b0, d_out_cap}) begin
+            status_d = StatusNoSpace;
+          end else if (enc_total > 17'hffff) begin
+            status_d = StatusMalformed;
+          end else begin
+            // Take the sequence number and the IP id: only packets that are sent do.
+            seq_d = st_d.next_seq;
+            job_d = '0;
+            job_d.decap = 1'b0;
+            job_d.slot = 16'(slot_q);
+            job_d.sa = cur_sa;
+            job_d.seq = st_d.next_seq;
+            job_d.explicit_iv = d_xiv;
+            job_d.ip_id = st_d.ip_id;
+            job_d.in_len = LenW'({9'd0, po} + ip_total);
+            job_d.out_cap = clamp_len(d_out_cap);
+            if (st_d.next_seq == max_seq) begin
+              st_d.seq_exhausted = 1'b1;
+              ev_seq_d = 1'b1;
+            end else begin
+              st_d.next_seq = st_d.next_seq + 64'd1;
+            end
+            if (sa_rd_cfg_i.tunnel) st_d.ip_id = st_d.ip_id + 16'd1;
+            state_d = StJob;
+          end
         end
       end
       StHazard: begin
@@ -324,54 +370,6 @@ module esp_front
         if (!hazard) begin
           sa_rd_o = 1'b1;
           state_d = d_encap ? StSaWait : StWay1Wait;
-        end
-      end
-      StEncChk: begin
-        bytes_d = {48'd0, ip_total};
-        if (!ip_ok) begin
-          status_d = StatusMalformed;
-          state_d = StHand;
-        end else if (st_q.seq_exhausted || st_q.next_seq > max_seq) begin
-          status_d = StatusSeqOverflow;
-          st_d.seq_exhausted = 1'b1;
-          state_d = StHand;
-        end else if (enc_total > {1'b0, d_out_cap}) begin
-          status_d = StatusNoSpace;
-          state_d = StHand;
-        end else if (enc_total > 17'hffff) begin
-          status_d = StatusMalformed;
-          state_d = StHand;
-        end else begin
-          // Take the sequence number and the IP id: only packets that are sent do.
-          seq_d = st_q.next_seq;
-          if (st_q.next_seq == max_seq) begin
-            st_d.seq_exhausted = 1'b1;
-            ev_seq_d = 1'b1;
-          end else begin
-            st_d.next_seq = st_q.next_seq + 64'd1;
-          end
-          if (cfg_q.tunnel) st_d.ip_id = st_q.ip_id + 16'd1;
-          job_d = '0;
-          job_d.decap = 1'b0;
-          job_d.slot = 16'(slot_q);
-          job_d.sa = cur_sa;
-          job_d.seq = st_q.next_seq;
-          job_d.explicit_iv = d_xiv;
-          job_d.ip_id = st_q.ip_id;
-          job_d.in_len = LenW'({9'd0, po} + ip_total);
-          job_d.out_cap = clamp_len(d_out_cap);
-          state_d = StJob;
-        end
-      end
-      StParse: begin
-        if (!loc_ok) begin
-          status_d = StatusMalformed;
-          state_d = StHand;
-        end else begin
-          sa_rd_o = 1'b1;
-          sa_rd_slot_o = way0;
-          slot_d = way0;
-          state_d = StWay0;
         end
       end
       StWay0: begin
@@ -428,22 +426,26 @@ module esp_front
           end
         end
       end
-      StJob: begin
-        job_valid_o = !feed_busy_i;
-        if (job_valid_o && job_ready_i) begin
-          feed_start_o = 1'b1;
-          lane_d = 1'b1;
-          state_d = StHand;
-        end
-      end
-      StHand: begin
-        if (rec_ready_i) begin
-          hand_o = 1'b1;  // the front is done with the slot (the feeder may still read it)
-          state_d = StIdle;
-        end
-      end
+      StJob, StHand: ;  // below
       default: state_d = StIdle;
     endcase
+    // The job goes to the lane (and the feeder starts) in the clock it is formed, or as soon
+    // as the lane and the feeder are free.
+    if (state_d == StJob) begin
+      job_valid_o = !feed_busy_i;
+      if (job_valid_o && job_ready_i) begin
+        feed_start_o = 1'b1;
+        lane_d = 1'b1;
+        state_d = StHand;
+      end
+    end
+    // The record goes to the back in the clock it is final (the feeder may still read the
+    // slot), but not in the clock a slot is first presented (a pre-status slot is handed the
+    // clock after).
+    if (state_q != StIdle && state_d == StHand && rec_ready_i) begin
+      hand_o = 1'b1;
+      state_d = StIdle;
+    end
   end
 
   // Replay pre-check request, outside the FSM's block (the replay unit's ready depends on it).
@@ -451,7 +453,7 @@ module esp_front
                           esp_len >= 16'd18 + {11'd0, icv_bytes(cfg_q.icv)};
   assign rp_chk_slot_o = slot_q;
   assign rp_chk_seq_lo_o = seq_lo;
-  assign job_o = job_q;
+  assign job_o = job_d;
   assign busy_o = state_q != StIdle;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
