@@ -40,14 +40,22 @@ module dma_queues
   output logic                      f_take_o,
   input  logic                      fetch_ok_i,
   input  logic                      f_stop_i,
-  // The processor on eng_q_i: completion written (CQ_TAIL + 1), failed (STOPPED), or done
-  // with a fetched packet (one fewer in flight).
+  // The processor on eng_q_i: a failed descriptor read (STOPPED), or done with a fetched
+  // packet without a completion (one fewer in flight).
   input  logic [2:0]                eng_q_i,
   input  logic [3:0]                eng_epoch_i,
   input  logic                      stop_i,
-  input  logic                      cpl_done_i,
   input  logic                      release_i,
   output logic                      eng_live_o,       // the queue still has eng_epoch_i
+  // A completion write answered, for a packet of ans_q_i: written (CQ_TAIL + 1) or failed
+  // (STOPPED), and one fewer in flight. A queue has at most one completion write in flight, so
+  // CQ_TAIL (cpl_addr_o) is the next one's entry.
+  input  logic [2:0]                ans_q_i,
+  input  logic [3:0]                ans_epoch_i,
+  input  logic                      ans_stop_i,
+  input  logic                      ans_cpl_done_i,
+  input  logic                      ans_release_i,
+  output logic                      ans_live_o,       // the queue still has ans_epoch_i
   output logic [31:0]               epochs_o,         // every queue's epoch, 4 bits each
   output logic [63:0]               cpl_addr_o,       // CQ base + CQ_TAIL * 16
   output logic                      cpl_phase_o
@@ -99,8 +107,9 @@ module dma_queues
     end
   end
   logic          f_live;
-  logic [QW-1:0] fq, eq, pq, wqi;
+  logic [QW-1:0] fq, eq, aq, pq, wqi;
   assign eq = eng_q_i[QW-1:0];
+  assign aq = ans_q_i[QW-1:0];
   assign pq = pick_q_o[QW-1:0];
   assign fq = f_q_i[QW-1:0];
   assign f_live = epoch_q[fq] == f_epoch_i;
@@ -108,6 +117,7 @@ module dma_queues
   assign pick_desc_addr_o = sq_base_q[pq] + {47'd0, sq_req_q[pq], 5'd0};
   assign pick_epoch_o = epoch_q[pq];
   assign eng_live_o = epoch_q[eq] == eng_epoch_i;
+  assign ans_live_o = epoch_q[aq] == ans_epoch_i;
   for (genvar q = 0; q < 8; q++) begin : gen_epochs
     if (q < Queues) begin : gen_live
       assign epochs_o[4 * q +: 4] = epoch_q[q];
@@ -193,27 +203,27 @@ module dma_queues
       // Engine reports (before CSR writes: a Q_CTRL write in the same clock wins).
       for (int q = 0; q < Queues; q++) begin
         infl_q[q] <= infl_q[q] + {11'd0, pick_valid_o && 32'(pick_q_o) == q && f_req_i} -
-                     {11'd0, eng_live_o && 32'(eng_q_i) == q && release_i};
+                     {11'd0, eng_live_o && 32'(eng_q_i) == q && release_i} -
+                     {11'd0, ans_live_o && 32'(ans_q_i) == q && ans_release_i};
       end
       if (pick_valid_o && f_req_i) sq_req_q[pq] <= (sq_req_q[pq] + 12'd1) & mask[pq];
       if (f_live && 32'(f_q_i) < Queues) begin
         if (fetch_ok_i) sq_head_q[fq] <= (sq_head_q[fq] + 12'd1) & mask[fq];
         if (f_stop_i) fblock_q[fq] <= 1'b1;
       end
-      if (eng_live_o && 32'(eng_q_i) < Queues) begin
-        if (stop_i) begin
-          stopped_q[eq] <= 1'b1;
-          // A failed completion write (not a failed descriptor read, which stops with SQ_HEAD
-          // at that descriptor = CQ_TAIL): the model stopped right behind that packet, whatever
+      // A failed descriptor read stops the queue with SQ_HEAD at that descriptor (= CQ_TAIL).
+      if (eng_live_o && 32'(eng_q_i) < Queues && stop_i) stopped_q[eq] <= 1'b1;
+      if (ans_live_o && 32'(ans_q_i) < Queues) begin
+        if (ans_stop_i) begin
+          // A failed completion write: the model stopped right behind that packet, whatever
           // the fetcher took after it (those are dropped without effect).
-          if (sq_head_q[eq] != cq_tail_q[eq]) begin
-            sq_head_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
-          end
+          stopped_q[aq] <= 1'b1;
+          sq_head_q[aq] <= (cq_tail_q[aq] + 12'd1) & mask[aq];
         end
-        if (cpl_done_i) begin
-          cq_tail_q[eq] <= (cq_tail_q[eq] + 12'd1) & mask[eq];
-          if (((cq_tail_q[eq] + 12'd1) & mask[eq]) == 12'd0) begin
-            phase_q[eq] <= !phase_q[eq];
+        if (ans_cpl_done_i) begin
+          cq_tail_q[aq] <= (cq_tail_q[aq] + 12'd1) & mask[aq];
+          if (((cq_tail_q[aq] + 12'd1) & mask[aq]) == 12'd0) begin
+            phase_q[aq] <= !phase_q[aq];
           end
         end
       end

@@ -1,5 +1,5 @@
 // esp_back: the packet engine's back (part of esp_engine; doc: rtl/doc/esp_engine.md). It holds
-// up to eight records from the front, in fetch order, in a small ring, and works on several
+// up to 16 records from the front, in fetch order, in a small ring, and works on several
 // of them at once:
 //   stage A (output): the lanes' results in order, each OK packet's output write requested at
 //     once, then the output beats in order, written to out_addr (or drained);
@@ -12,9 +12,13 @@
 // and the host bus carries output and completion beats back to back. The effects (replay,
 // accounting, events, statistics, completion) stay in fetch order and exactly the model's
 // (Account and Process in hw/model/device_model.cc): B starts a record only after the previous
-// record's completion write succeeded, and a record of a queue that was reset (epoch) or whose
-// completion write failed after the fetch is dropped without any effect, as the model would
-// never have fetched it. Only the output bytes run ahead: such a dropped record, or one that
+// completion write of the record's queue succeeded (only that queue's later packets depend on
+// it: the model never fetches them after a failure), so completions of different queues are
+// in flight together and their answers come back on the ans_* port while B works on; a record
+// of a queue that was reset (epoch) or whose completion write failed after the fetch is dropped
+// without any effect, as the model would never have fetched it. The one order that differs
+// from the model: the QUEUE_ERROR of a failed completion write may follow events of other
+// queues' later packets. Only the output bytes run ahead: such a dropped record, or one that
 // ends REPLAY at the commit or DMA_ERROR, may have written its output buffer (the ring
 // protocol leaves a buffer undefined unless its completion is OK: rtl/doc/ring_protocol.md).
 // A failed descriptor read becomes the QUEUE_ERROR event at its place in order.
@@ -57,13 +61,19 @@ module esp_back
   // Queues.
   output logic [2:0]        eng_q_o,          // the back's queue and epoch
   output logic [3:0]        eng_epoch_o,
-  output logic              stop_o,
-  output logic              cpl_done_o,
-  output logic              release_o,        // done with a fetched packet
+  output logic              stop_o,           // B: a failed descriptor read of eng_q_o
+  output logic              release_o,        // B: done with a fetched packet of eng_q_o
   input  logic              eng_live_i,
   input  logic [31:0]       q_epochs_i,       // every queue's epoch (4 bits per queue)
   input  logic [63:0]       cpl_addr_i,
   input  logic              cpl_phase_i,
+  // Queues: a completion write answered (the queue and epoch of its record).
+  output logic [2:0]        ans_q_o,
+  output logic [3:0]        ans_epoch_o,
+  input  logic              ans_live_i,
+  output logic              ans_stop_o,       // it failed: the queue stops behind it
+  output logic              ans_cpl_done_o,   // it succeeded: CQ_TAIL + 1
+  output logic              ans_release_o,    // done with the packet
   // DMA master, write side.
   output logic              wr_req_valid_o,
   input  logic              wr_req_ready_i,
@@ -111,9 +121,11 @@ module esp_back
   `include "prim_assert.svh"
 
   // Records held (a power of two): a record lives from the front's hand-on to its completion's
-  // write response, about the lane's latency plus four packets' output at 64 B, so 8 keep the
-  // lane busy with small packets (4 gave 11.3 clocks per 64 B packet for 9 beats).
-  localparam int unsigned Recs = 8;
+  // write response, about the lane's latency plus four packets' output at 64 B, plus the write
+  // response latency while completions of several queues are in flight; 8 kept the lane busy
+  // with small packets and one queue (4 gave 11.3 clocks per 64 B packet for 9 beats), 16 keep
+  // it busy with 4 queues up to a write latency of about 32 clocks (8: 12.6 clocks at 32).
+  localparam int unsigned Recs = 16;
   localparam int unsigned RW = $clog2(Recs);
   typedef logic [RW-1:0] idx_t;
   typedef logic [RW:0] ptr_t;         // one wrap bit above the index
@@ -136,20 +148,25 @@ module esp_back
   logic        r_write_q [Recs];      // ... written to out_addr (else drained)
   logic        r_out_pend_q [Recs];   // the output is to be written, its response not yet in
   logic        r_out_err_q [Recs];    // ... and it failed
-  ptr_t        wp_q, ap_q, sp_q, bp_q;
-  idx_t        wi, ai, si, bi;
-  ptr_t        cnt;
+  logic        r_cpend_q [Recs];      // its completion write is not answered yet
+  // cp <= bp: records B is done with whose completion write is not answered yet stay held
+  // (their queue, epoch and IRQ flag are needed with the answer).
+  ptr_t        wp_q, ap_q, sp_q, bp_q, cp_q;
+  idx_t        wi, ai, si, bi, ci;
+  ptr_t        cnt, bcnt;
   assign wi = wp_q[RW-1:0];
   assign ai = ap_q[RW-1:0];
   assign si = sp_q[RW-1:0];
   assign bi = bp_q[RW-1:0];
-  assign cnt = wp_q - bp_q;
+  assign ci = cp_q[RW-1:0];
+  assign cnt = wp_q - cp_q;
+  assign bcnt = wp_q - bp_q;
   assign rec_ready_o = cnt != ptr_t'(Recs);
   assign busy_o = cnt != '0;
 
   logic a_has, b_has;  // stage A / B has a record
   assign a_has = ap_q != wp_q;
-  assign b_has = cnt != '0 && r_res_q[bi];
+  assign b_has = bcnt != '0 && r_res_q[bi];
   logic b_a_past;  // ... and A is done with it: B may finish it
   assign b_a_past = bp_q != sp_q;
   back_t b_rec, a_rec;
@@ -166,27 +183,33 @@ module esp_back
 
   // The front must not use an SA's state while a packet accounted to it is here and B has not
   // written it yet (the replay commit comes before the accounting too). b_wr2_q: the write is
-  // at least two clocks old, so an SA read the front made in the previous clock saw it.
+  // at least two clocks old, so an SA read the front made in the previous clock saw it. B may
+  // leave a record in the clock it writes the SA (the completion asked at once): lw_q keeps
+  // that slot a hazard for the next clock.
   logic b_wr_q, b_wr2_q;
+  logic lw_q;
+  logic [SlotW-1:0] lw_slot_q;
   // Forwarding: when the youngest such packet's status was final in the front (encap) and it
   // is of the front's queue and epoch, the front may use the state after it instead of
   // waiting. (A packet of another queue could still be dropped after a completion error of
   // its own queue, and the model would then never have seen its effect.)
   idx_t youngest;
+  logic haz_held;
   always_comb begin
-    haz_o = 1'b0;
+    haz_held = 1'b0;
     youngest = bi;
     for (int k = 0; k < int'(Recs); k++) begin
       idx_t i;
       i = bi + idx_t'(k);
-      if (ptr_t'(k) < cnt && r_q[i].kind == KPacket && r_q[i].acct &&
+      if (ptr_t'(k) < bcnt && r_q[i].kind == KPacket && r_q[i].acct &&
           r_q[i].slot[SlotW-1:0] == f_slot_i && !(k == 0 && b_wr2_q)) begin
-        haz_o = 1'b1;
+        haz_held = 1'b1;
         youngest = i;
       end
     end
   end
-  assign fwd_o = haz_o && r_post_ok_q[youngest] && r_q[youngest].q == f_pq_i &&
+  assign haz_o = haz_held || (lw_q && lw_slot_q == f_slot_i);
+  assign fwd_o = haz_held && r_post_ok_q[youngest] && r_q[youngest].q == f_pq_i &&
                  r_q[youngest].epoch == f_pepoch_i;
   assign fwd_st_o = rp_q[youngest];
 
@@ -199,6 +222,7 @@ module esp_back
   idx_t       tag_idx_q [WrTags];
   logic [3:0] tag_wp_q, tag_rp_q;
   logic       dq_cpl_q [4];           // W data order: 1 = B's completion beat, 0 = A's output
+  logic [127:0] dq_beat_q [4];        // ... the completion entry, as B asked for it
   logic [2:0] dq_wp_q, dq_rp_q;
   logic       d_head_a, d_head_b;
   assign d_head_a = dq_wp_q != dq_rp_q && !dq_cpl_q[dq_rp_q[1:0]];
@@ -209,9 +233,28 @@ module esp_back
   assign wr_req_valid_o = a_req || b_req;
   assign b_acc = b_req && wr_req_ready_i;
   assign a_acc = a_req && !b_req && wr_req_ready_i;
-  logic done_out, done_cpl;           // wr_done_i for an output / the completion
+  logic done_out, done_cpl;           // wr_done_i for an output / a completion
   assign done_out = wr_done_i && !tag_cpl_q[tag_rp_q[2:0]];
   assign done_cpl = wr_done_i && tag_cpl_q[tag_rp_q[2:0]];
+
+  // Completion answers: the record, its queue's flag (B does not start a record of a queue
+  // whose completion write is unanswered), and a failed one's QUEUE_ERROR, which takes the
+  // event port from B for that clock (ans_fail holds B).
+  idx_t  ans_i;
+  back_t ans_rec;
+  logic  ans_fail;
+  logic [7:0] qpend_q;                // per queue: a completion write unanswered
+  assign ans_i = tag_idx_q[tag_rp_q[2:0]];
+  assign ans_rec = r_q[ans_i];
+  assign ans_fail = done_cpl && wr_err_i;
+  assign ans_q_o = ans_rec.q;
+  assign ans_epoch_o = ans_rec.epoch;
+  assign ans_stop_o = ans_fail;
+  assign ans_cpl_done_o = done_cpl && !wr_err_i;
+  assign ans_release_o = done_cpl;
+  assign cpl_valid_o = done_cpl && !wr_err_i && ans_live_i;
+  assign cpl_q_o = ans_rec.q;
+  assign cpl_force_o = ans_rec.irq;
 
   // ------------------------------------------------------------------------------- stage A
   // Two parts: the result side at ap takes the lane's result and requests the output write
@@ -266,7 +309,6 @@ module esp_back
     BEvHard,
     BOutWait,
     BCpl,
-    BCplWait,
     BDrop
   } bstate_e;
   bstate_e     bstate_q, bstate_d;
@@ -277,7 +319,8 @@ module esp_back
   sa_state_t   b_st;
   assign b_st = rs_q[bi];
   logic unused_in;
-  assign unused_in = ^{hand_cfg_i, res_i.icv_ok, res_i.inner_len, out_last_i, b_rec.lane,
+  assign unused_in = ^{hand_cfg_i, res_i.icv_ok, res_i.inner_len, out_last_i, b_rec.lane, b_rec.irq,
+                       ans_rec,
                        b_rec.decap, b_rec.out_addr, a_rec};
 
   // Account (device_model.cc): the state after B's packet (in BIdle from the record's status:
@@ -292,27 +335,28 @@ module esp_back
   assign acct_soft = acct.ev_soft;
   assign acct_hard = acct.ev_hard;
 
-  // The completion entry, with the CQ phase as it was when the completion was requested (its
-  // data beat comes later; a queue reset in between must not change it).
-  logic b_phase_q;
+  // The completion entry as B asks for it (with the CQ phase of that clock: its data beat comes
+  // later, and a queue reset in between must not change it).
   logic [127:0] cpl_beat;
   always_comb begin
     logic [7:0] b [16];
     for (int i = 0; i < 4; i++) b[i] = b_rec.cookie[8 * i +: 8];
-    b[4] = b_out_len_q[7:0];
-    b[5] = b_out_len_q[15:8];
-    b[6] = {4'd0, b_status_q};
-    b[7] = {7'd0, b_phase_q};
+    b[4] = b_out_len_d[7:0];
+    b[5] = b_out_len_d[15:8];
+    b[6] = {4'd0, b_status_d};
+    b[7] = {7'd0, cpl_phase_i};
     for (int i = 0; i < 8; i++) b[8 + i] = b_rec.seq[8 * i +: 8];
     for (int i = 0; i < 16; i++) cpl_beat[127 - 8 * i -: 8] = b[i];
   end
 
   // The completion is asked for (BCpl's work) in BCpl, and in BAcct without events and
   // BOutWait once the output write is answered.
-  logic b_ev_any, b_fast, cpl_ask;
+  logic b_ev_any, b_fast, cpl_ask, b_go;
   assign b_ev_any = b_rec.ev_seq || (b_rec.acct && (acct_soft || acct_hard));
+  // B starts a record once its queue has no completion write unanswered.
+  assign b_go = b_has && !qpend_q[b_rec.q] && !ans_fail;
   // BIdle does BAcct's work for a packet that needs no replay commit.
-  assign b_fast = bstate_q == BIdle && b_has && b_rec.kind == KPacket && !r_drop_q[bi] &&
+  assign b_fast = bstate_q == BIdle && b_go && b_rec.kind == KPacket && !r_drop_q[bi] &&
                   !b_flushed && !r_cmt_q[bi];
   assign cpl_ask = bstate_q == BCpl ||
                    ((bstate_q == BOutWait || ((bstate_q == BAcct || b_fast) && !b_ev_any)) &&
@@ -330,19 +374,17 @@ module esp_back
     sa_wr_st_o = acct_st;
     release_o = 1'b0;
     stop_o = 1'b0;
-    cpl_done_o = 1'b0;
     ev_push_o = 1'b0;
     ev_type_o = EventNone;
     ev_slot_o = b_rec.slot;
     stat_valid_o = 1'b0;
-    cpl_valid_o = 1'b0;
     unique case (bstate_q)
       BIdle: begin
         b_status_d = b_rec.status;
         b_out_len_d = r_out_len_q[bi];
         b_ev_soft_d = 1'b0;
         b_ev_hard_d = 1'b0;
-        if (b_has) begin
+        if (b_go) begin
           if (b_rec.kind == KFetchErr) begin
             // Q_STATUS.STOPPED becomes visible with the event (the fetcher stopped already).
             // Behind a failed completion write of its queue (flushed) the model never read
@@ -371,43 +413,29 @@ module esp_back
         end
       end
       BAcct: ;  // below
+      // The events wait while a failed completion's QUEUE_ERROR has the event port.
       BEvSeq: begin
-        if (b_rec.ev_seq) begin
-          ev_push_o = 1'b1;
+        if (!ans_fail) begin
+          ev_push_o = b_rec.ev_seq;
           ev_type_o = EventSeqOverflow;
+          bstate_d = BEvSoft;
         end
-        bstate_d = BEvSoft;
       end
       BEvSoft: begin
-        if (b_ev_soft_q) begin
-          ev_push_o = 1'b1;
+        if (!ans_fail) begin
+          ev_push_o = b_ev_soft_q;
           ev_type_o = EventSoftLifetime;
+          bstate_d = BEvHard;
         end
-        bstate_d = BEvHard;
       end
       BEvHard: begin
-        if (b_ev_hard_q) begin
-          ev_push_o = 1'b1;
+        if (!ans_fail) begin
+          ev_push_o = b_ev_hard_q;
           ev_type_o = EventHardLifetime;
+          bstate_d = BOutWait;
         end
-        bstate_d = BOutWait;
       end
       BOutWait, BCpl: ;  // cpl_ask below
-      BCplWait: begin
-        if (done_cpl) begin
-          if (wr_err_i) begin
-            stop_o = 1'b1;
-            ev_push_o = eng_live_i;
-            ev_type_o = EventQueueError;
-            ev_slot_o = {13'd0, b_rec.q};
-          end else begin
-            cpl_done_o = 1'b1;
-            cpl_valid_o = eng_live_i;
-          end
-          release_o = 1'b1;
-          b_done = 1'b1;
-        end
-      end
       BDrop: begin
         if (!r_out_pend_q[bi] && b_a_past) begin
           release_o = 1'b1;
@@ -438,11 +466,20 @@ module esp_back
         release_o = 1'b1;  // the queue was reset meanwhile: nothing to complete into
         b_done = 1'b1;
       end else begin
+        // B is done with the record once the completion write is asked for; its answer comes
+        // on ans_* (the record stays held until then).
         stat_valid_o = b_acc;
-        bstate_d = b_acc ? BCplWait : BCpl;
+        b_done = b_acc;
+        bstate_d = BCpl;
       end
     end
     if (b_done) bstate_d = BIdle;
+    // A failed completion write: QUEUE_ERROR at its answer (B's events wait this clock).
+    if (ans_fail) begin
+      ev_push_o = ans_live_i;
+      ev_type_o = EventQueueError;
+      ev_slot_o = {13'd0, ans_rec.q};
+    end
   end
 
   // ------------------------------------------------------------------------------- outputs
@@ -450,12 +487,10 @@ module esp_back
   assign wr_req_len_o = b_req ? 16'd16 : a_req_q ? r_out_len_q[ai] : a_out_len_new;
   assign wr_data_valid_o = (d_head_a && s_has && r_write_q[si] && out_valid_i &&
                             s_left != 10'd0) || d_head_b;
-  assign wr_data_o = d_head_b ? cpl_beat : out_data_i;
+  assign wr_data_o = d_head_b ? dq_beat_q[dq_rp_q[1:0]] : out_data_i;
 
   assign eng_q_o = b_rec.q;
   assign eng_epoch_o = b_rec.epoch;
-  assign cpl_q_o = b_rec.q;
-  assign cpl_force_o = b_rec.irq;
   assign stat_status_o = b_status_d;  // with stat_valid_o: the final status
   assign stat_encap_ok_o = b_status_d == StatusOk && b_rec.encap_op;
   assign stat_decap_ok_o = b_status_d == StatusOk && !b_rec.encap_op;
@@ -483,8 +518,10 @@ module esp_back
         r_write_q[i] <= 1'b0;
         r_out_pend_q[i] <= 1'b0;
         r_out_err_q[i] <= 1'b0;
+        r_cpend_q[i] <= 1'b0;
       end
       wp_q <= '0;
+      cp_q <= '0;
       ap_q <= '0;
       sp_q <= '0;
       bp_q <= '0;
@@ -494,7 +531,10 @@ module esp_back
       end
       tag_wp_q <= 4'd0;
       tag_rp_q <= 4'd0;
-      for (int i = 0; i < 4; i++) dq_cpl_q[i] <= 1'b0;
+      for (int i = 0; i < 4; i++) begin
+        dq_cpl_q[i] <= 1'b0;
+        dq_beat_q[i] <= '0;
+      end
       dq_wp_q <= 3'd0;
       dq_rp_q <= 3'd0;
       a_req_q <= 1'b0;
@@ -506,9 +546,11 @@ module esp_back
       b_out_len_q <= 16'd0;
       b_ev_soft_q <= 1'b0;
       b_ev_hard_q <= 1'b0;
-      b_phase_q <= 1'b0;
       b_wr_q <= 1'b0;
       b_wr2_q <= 1'b0;
+      lw_q <= 1'b0;
+      lw_slot_q <= '0;
+      qpend_q <= 8'd0;
       flush_q <= 8'd0;
       for (int q = 0; q < 8; q++) flush_epoch_q[q] <= 4'd0;
     end else begin
@@ -528,6 +570,7 @@ module esp_back
         r_write_q[wi] <= 1'b0;
         r_out_pend_q[wi] <= 1'b0;
         r_out_err_q[wi] <= 1'b0;
+        r_cpend_q[wi] <= 1'b0;
         wp_q <= wp_q + 1'b1;
       end
       if (a_take) begin
@@ -548,12 +591,24 @@ module esp_back
       if (a_adv) ap_q <= ap_q + 1'b1;
       if (s_adv) sp_q <= sp_q + 1'b1;
       if (b_done) bp_q <= bp_q + 1'b1;
+      // Completions: pending from the request to the answer, per record and per queue; the
+      // oldest record leaves once B is done with it and it has no completion pending.
+      if (done_cpl) begin
+        r_cpend_q[ans_i] <= 1'b0;
+        qpend_q[ans_rec.q] <= 1'b0;
+      end
+      if (b_acc) begin
+        r_cpend_q[bi] <= 1'b1;
+        qpend_q[b_rec.q] <= 1'b1;
+      end
+      if (cp_q != bp_q && !r_cpend_q[ci]) cp_q <= cp_q + 1'b1;
       // Writes in flight.
       if (a_acc || b_acc) begin
         tag_cpl_q[tag_wp_q[2:0]] <= b_acc;
-        tag_idx_q[tag_wp_q[2:0]] <= ai;
+        tag_idx_q[tag_wp_q[2:0]] <= b_acc ? bi : ai;
         tag_wp_q <= tag_wp_q + 4'd1;
         dq_cpl_q[dq_wp_q[1:0]] <= b_acc;
+        if (b_acc) dq_beat_q[dq_wp_q[1:0]] <= cpl_beat;
         dq_wp_q <= dq_wp_q + 3'd1;
       end
       if (wr_done_i) tag_rp_q <= tag_rp_q + 4'd1;
@@ -572,7 +627,6 @@ module esp_back
       b_out_len_q <= b_out_len_d;
       b_ev_soft_q <= b_ev_soft_d;
       b_ev_hard_q <= b_ev_hard_d;
-      if (b_acc) b_phase_q <= cpl_phase_i;
       if (b_done) begin
         b_wr_q <= 1'b0;
         b_wr2_q <= 1'b0;
@@ -580,6 +634,8 @@ module esp_back
         if (sa_wr_o) b_wr_q <= 1'b1;
         b_wr2_q <= b_wr_q;
       end
+      lw_q <= sa_wr_o;
+      lw_slot_q <= sa_wr_slot_o;
       // A completion write failed: the queue's packets fetched meanwhile are dropped. The queue
       // is stopped, so its next successful fetch comes after a re-enable and ends the drop.
       if (fetch_ok_i) flush_q[f_q_i] <= 1'b0;
@@ -587,13 +643,18 @@ module esp_back
         flush_q[b_rec.q] <= 1'b1;
         flush_epoch_q[b_rec.q] <= b_rec.epoch;
       end
+      if (ans_stop_o) begin
+        flush_q[ans_rec.q] <= 1'b1;
+        flush_epoch_q[ans_rec.q] <= ans_rec.epoch;
+      end
     end
   end
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
   `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
   `ASSERT(StagesInOrder_A,
-          ptr_t'(ap_q - bp_q) <= cnt && ptr_t'(sp_q - bp_q) <= ptr_t'(ap_q - bp_q))
+          ptr_t'(ap_q - bp_q) <= bcnt && ptr_t'(sp_q - bp_q) <= ptr_t'(ap_q - bp_q) &&
+          ptr_t'(bp_q - cp_q) <= cnt)
   `ASSERT(DoneOnlyHeld_A, b_done |-> b_has)
   // The front's state after a packet it may have forwarded is the one B writes.
   logic b_post_ok, b_post_same;
@@ -604,6 +665,13 @@ module esp_back
   `ASSERT(TagsBound_A, a_acc || b_acc |-> 4'(tag_wp_q - tag_rp_q) != 4'(WrTags))
   `ASSERT(DataBound_A, a_acc || b_acc |-> dq_wp_q - dq_rp_q != 3'd4)
   `ASSERT(DoneExpected_A, wr_done_i |-> tag_wp_q != tag_rp_q)
+  // One completion write per queue in flight, answered for a record still held.
+  `ASSERT(OnePerQueue_A, b_acc |-> !qpend_q[b_rec.q])
+  logic ans_held, ans_qpend;
+  assign ans_held = r_cpend_q[ans_i];
+  assign ans_qpend = qpend_q[ans_q_o];
+  `ASSERT(AnsHeld_A, done_cpl |-> ans_held && ans_qpend)
+  `ASSERT(StopsOnTwoQueues_A, stop_o && ans_stop_o |-> b_rec.q != ans_rec.q)
   `ASSERT(OutLastAgrees_A, s_beat |-> out_last_i == (s_left == 10'd1))
 
 endmodule

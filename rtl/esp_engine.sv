@@ -39,10 +39,17 @@ module esp_engine
   output logic              f_stop_o,
   output logic [2:0]        eng_q_o,          // processor's queue and epoch
   output logic [3:0]        eng_epoch_o,
-  output logic              stop_o,
-  output logic              cpl_done_o,
+  output logic              stop_o,           // a failed descriptor read of eng_q_o
   output logic              release_o,        // the processor is done with a fetched packet
   input  logic              eng_live_i,
+  // A completion write answered: its record's queue and epoch (dma_queues: CQ_TAIL + 1, or
+  // STOPPED after a failure; one fewer in flight).
+  output logic [2:0]        ans_q_o,
+  output logic [3:0]        ans_epoch_o,
+  input  logic              ans_live_i,
+  output logic              ans_stop_o,
+  output logic              ans_cpl_done_o,
+  output logic              ans_release_o,
   input  logic [31:0]       q_epochs_i,       // every queue's epoch (4 bits per queue)
   input  logic [63:0]       cpl_addr_i,
   input  logic              cpl_phase_i,
@@ -252,9 +259,14 @@ module esp_engine
     .eng_q_o,
     .eng_epoch_o,
     .stop_o,
-    .cpl_done_o,
     .release_o,
     .eng_live_i,
+    .ans_q_o,
+    .ans_epoch_o,
+    .ans_live_i,
+    .ans_stop_o,
+    .ans_cpl_done_o,
+    .ans_release_o,
     .q_epochs_i,
     .cpl_addr_i,
     .cpl_phase_i,

@@ -124,9 +124,10 @@ module ipsec_top
 
   // -------------------------------------------------------------------------------- queues
   logic        f_req, f_take;
-  logic        pick_valid, fetch_ok, f_stop, q_stop, cpl_done, eng_release, eng_live, cpl_phase;
-  logic [2:0]  pick_q, eng_q, f_q;
-  logic [3:0]  pick_epoch, eng_epoch, f_epoch;
+  logic        pick_valid, fetch_ok, f_stop, q_stop, eng_release, eng_live, cpl_phase;
+  logic        ans_live, ans_stop, ans_cpl_done, ans_release;
+  logic [2:0]  pick_q, eng_q, f_q, ans_q;
+  logic [3:0]  pick_epoch, eng_epoch, f_epoch, ans_epoch;
   logic [31:0] q_epochs;
   logic [63:0] pick_desc_addr, cpl_addr;
 
@@ -154,9 +155,14 @@ module ipsec_top
     .eng_q_i          (eng_q),
     .eng_epoch_i      (eng_epoch),
     .stop_i           (q_stop),
-    .cpl_done_i       (cpl_done),
     .release_i        (eng_release),
     .eng_live_o       (eng_live),
+    .ans_q_i          (ans_q),
+    .ans_epoch_i      (ans_epoch),
+    .ans_stop_i       (ans_stop),
+    .ans_cpl_done_i   (ans_cpl_done),
+    .ans_release_i    (ans_release),
+    .ans_live_o       (ans_live),
     .epochs_o         (q_epochs),
     .cpl_addr_o       (cpl_addr),
     .cpl_phase_o      (cpl_phase)
@@ -345,9 +351,14 @@ module ipsec_top
     .eng_q_o          (eng_q),
     .eng_epoch_o      (eng_epoch),
     .stop_o           (q_stop),
-    .cpl_done_o       (cpl_done),
     .release_o        (eng_release),
     .eng_live_i       (eng_live),
+    .ans_q_o          (ans_q),
+    .ans_epoch_o      (ans_epoch),
+    .ans_live_i       (ans_live),
+    .ans_stop_o       (ans_stop),
+    .ans_cpl_done_o   (ans_cpl_done),
+    .ans_release_o    (ans_release),
     .q_epochs_i       (q_epochs),
     .cpl_addr_i       (cpl_addr),
     .cpl_phase_i      (cpl_phase),
@@ -423,14 +434,14 @@ module ipsec_top
   // serves one job at a time); results are taken in job order (a FIFO of the jobs' lane
   // numbers), and output in job order too, but the back may take a job's result while the
   // previous job's output still streams: a second FIFO holds the lanes of jobs whose result
-  // was taken and whose output beats are still to come. The engine has at most 9 jobs between
-  // dispatch and the end of their output (the back's eight records and the front's packet).
+  // was taken and whose output beats are still to come. The engine has at most 17 jobs between
+  // dispatch and the end of their output (the back's 16 records and the front's packet).
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
   logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane, out_lane;
-  logic [LaneW-1:0] lfifo_q [16];
-  logic [4:0]       lf_wr_q, lf_rd_q;
-  logic [LaneW-1:0] ofifo_q [16];
-  logic [4:0]       of_wr_q, of_rd_q;
+  logic [LaneW-1:0] lfifo_q [32];
+  logic [5:0]       lf_wr_q, lf_rd_q;
+  logic [LaneW-1:0] ofifo_q [32];
+  logic [5:0]       of_wr_q, of_rd_q;
   logic             res_take, of_push, of_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last;
   logic [Lanes-1:0] l_key_ready, l_key_done;
@@ -473,10 +484,10 @@ module ipsec_top
   assign key_done = &l_key_done;
   assign job_ready = l_job_ready[next_lane_q];
   assign in_ready = l_in_ready[cur_lane_q];
-  assign res_lane = lfifo_q[lf_rd_q[3:0]];
+  assign res_lane = lfifo_q[lf_rd_q[4:0]];
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
-  assign out_lane = ofifo_q[of_rd_q[3:0]];
+  assign out_lane = ofifo_q[of_rd_q[4:0]];
   assign out_valid = l_out_valid[out_lane] && of_wr_q != of_rd_q;
   assign out_data = l_out_data[out_lane];
   assign out_last = l_out_last[out_lane];
@@ -488,25 +499,25 @@ module ipsec_top
     if (!rst_ni) begin
       next_lane_q <= '0;
       cur_lane_q <= '0;
-      lf_wr_q <= 5'd0;
-      lf_rd_q <= 5'd0;
-      for (int i = 0; i < 16; i++) lfifo_q[i] <= '0;
-      of_wr_q <= 5'd0;
-      of_rd_q <= 5'd0;
-      for (int i = 0; i < 16; i++) ofifo_q[i] <= '0;
+      lf_wr_q <= 6'd0;
+      lf_rd_q <= 6'd0;
+      for (int i = 0; i < 32; i++) lfifo_q[i] <= '0;
+      of_wr_q <= 6'd0;
+      of_rd_q <= 6'd0;
+      for (int i = 0; i < 32; i++) ofifo_q[i] <= '0;
     end else begin
       if (job_valid && job_ready) begin
         cur_lane_q <= next_lane_q;
         next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
-        lfifo_q[lf_wr_q[3:0]] <= next_lane_q;
-        lf_wr_q <= lf_wr_q + 5'd1;
+        lfifo_q[lf_wr_q[4:0]] <= next_lane_q;
+        lf_wr_q <= lf_wr_q + 6'd1;
       end
-      if (res_take) lf_rd_q <= lf_rd_q + 5'd1;
+      if (res_take) lf_rd_q <= lf_rd_q + 6'd1;
       if (of_push) begin
-        ofifo_q[of_wr_q[3:0]] <= res_lane;
-        of_wr_q <= of_wr_q + 5'd1;
+        ofifo_q[of_wr_q[4:0]] <= res_lane;
+        of_wr_q <= of_wr_q + 6'd1;
       end
-      if (of_pop) of_rd_q <= of_rd_q + 5'd1;
+      if (of_pop) of_rd_q <= of_rd_q + 6'd1;
     end
   end
 
@@ -528,6 +539,6 @@ module ipsec_top
   end
 
   `ASSERT_INIT(LanesLegal_A, Lanes >= 1 && Lanes <= 16)
-  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 5'd16 && (of_wr_q - of_rd_q) <= 5'd16)
+  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 6'd32 && (of_wr_q - of_rd_q) <= 6'd32)
 
 endmodule

@@ -175,6 +175,8 @@ struct Stats {
   uint64_t cycles = 0, w_beats = 0, idle_w = 0;
   int completions = 0, cpl_errors = 0, dropped = 0, fwd_hands = 0, haz_waits = 0, events = 0;
   int refused = 0, out_writes = 0, out_errors = 0, resets = 0, resets_in_cpl = 0;
+  int max_pend = 0;    // completion writes unanswered at once
+  int overlapped = 0;  // answers that came after B had moved past the next record
   int status[16] = {};
   int cpl_per_q[kQueues] = {}, drop_per_q[kQueues] = {}, recs_per_q[kQueues] = {};
 };
@@ -184,11 +186,12 @@ inline void Print(const char* what, const Stats& s) {
       "%s: %llu clocks, %llu W beats (%llu idle in the middle), %d completions, %d completion "
       "write errors, %d dropped, %d output writes (%d failed), %d refused commits, %d events, "
       "%d forwarded, %d hazard wait clocks, %d queue resets (%d with the completion requested); "
+      "up to %d completion writes in flight, %d answered after B passed the next record; "
       "OK %d REPLAY %d DMA_ERROR %d\n",
       what, static_cast<unsigned long long>(s.cycles), static_cast<unsigned long long>(s.w_beats),
       static_cast<unsigned long long>(s.idle_w), s.completions, s.cpl_errors, s.dropped,
       s.out_writes, s.out_errors, s.refused, s.events, s.fwd_hands, s.haz_waits, s.resets,
-      s.resets_in_cpl, s.status[S(Status::kOk)], s.status[S(Status::kReplay)],
+      s.resets_in_cpl, s.max_pend, s.overlapped, s.status[S(Status::kOk)], s.status[S(Status::kReplay)],
       s.status[S(Status::kDmaError)]);
 }
 

@@ -1,11 +1,13 @@
 // Whole-device benchmark (make bench): a Markdown table on stdout for BENCHMARKS.md.
 // Encap through the driver on SimDevice (rtl/ipsec_top.sv), rings kept full (256 entries),
 // 4 SAs in turn (IPSEC_BENCH_SAS=n: n SAs, e.g. 1 for a single-SA stream, whose packets
-// depend on each other's SA state); cycles per packet in steady state (from the first
-// completion to the last: the pipeline fill is latency, not throughput), against the per-packet beat limit: the largest of DMA read beats (descriptor 2 +
-// packet), DMA write beats (packet + completion 1), AES blocks (J0 + payload) and GHASH blocks (AAD
-// + payload + length). Host read latency 0 and 500 clocks; simulation speed in kHz (wall clock,
-// this machine). Sizes are the inner IPv4 packet; IMIX is 40:576:1500 bytes 7:4:1.
+// depend on each other's SA state), one queue pair (IPSEC_BENCH_QUEUES=n: n in turn); cycles
+// per packet in steady state (from the first completion to the last: the pipeline fill is
+// latency, not throughput), against the per-packet beat limit: the largest of DMA read beats
+// (descriptor 2 + packet), DMA write beats (packet + completion 1), AES blocks (J0 + payload)
+// and GHASH blocks (AAD + payload + length). Host read latency 0 and 500 clocks; simulation
+// speed in kHz (wall clock, this machine). Sizes are the inner IPv4 packet; IMIX is
+// 40:576:1500 bytes 7:4:1.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +33,13 @@ uint32_t NumSas() {
   return n >= 1 && n <= 64 ? static_cast<uint32_t>(n) : 4;
 }
 
+// IPSEC_BENCH_QUEUES=n (1..4): packets go to n queue pairs in turn (one ring of 256 each).
+uint32_t NumQueues() {
+  const char* e = std::getenv("IPSEC_BENCH_QUEUES");
+  const int n = e != nullptr ? std::atoi(e) : 1;
+  return n >= 1 && n <= 4 ? static_cast<uint32_t>(n) : 1;
+}
+
 uint32_t Lanes() {
   sim::SimDevice dev{sim::SimConfig::FromEnv()};  // IPSEC_SIM_LANES picks a configuration
   return dev.Read32(hw::kCapLanesOffset) & hw::kCapLanesLanesMask;
@@ -42,7 +51,8 @@ Row Measure(int size, uint32_t read_latency) {
   sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth, lanes
   cfg.axi.read_latency = read_latency;
   sim::SimDevice dev(cfg);
-  auto drv = driver::Driver::Open(dev, {.queues = 1, .ring_log2 = 8});
+  const uint32_t nq = NumQueues();
+  auto drv = driver::Driver::Open(dev, {.queues = nq, .ring_log2 = 8});
   if (!drv) {
     std::fprintf(stderr, "open: %s\n", drv.error().message.c_str());
     std::exit(1);
@@ -81,21 +91,30 @@ Row Measure(int size, uint32_t read_latency) {
   uint64_t c1 = 0;
   int done1 = 0;
   int posted = 0, done = 0;
+  std::vector<int> out_q(nq, 0);  // packets outstanding per queue
   while (done < n) {
-    while (posted < n && (*drv)->SubmitRoom(0) > 0) {
-      if (!(*drv)->Post(0, hw::Opcode::kEncap, slots[posted % sas], pkts[posted], posted)) {
+    while (posted < n && (*drv)->SubmitRoom(posted % nq) > 0) {
+      if (!(*drv)->Post(posted % nq, hw::Opcode::kEncap, slots[posted % sas], pkts[posted],
+                        posted)) {
         break;
       }
+      ++out_q[posted % nq];
       ++posted;
     }
-    (*drv)->Flush(0);
-    if (!(*drv)->WaitCompletion(0, 10'000'000)) {
+    for (uint32_t q = 0; q < nq; ++q) (*drv)->Flush(q);
+    uint32_t wq = 0;  // a queue with packets outstanding
+    while (out_q[wq] == 0) wq = (wq + 1) % nq;
+    if (!(*drv)->WaitCompletion(wq, 10'000'000)) {
       std::fprintf(stderr, "hang at %d\n", done);
       std::exit(1);
     }
-    done += static_cast<int>((*drv)->Reap(0, [](const driver::Completion& c) {
-      if (c.status != hw::Status::kOk) std::exit(1);
-    }));
+    for (uint32_t q = 0; q < nq; ++q) {
+      const auto k = static_cast<int>((*drv)->Reap(q, [](const driver::Completion& c) {
+        if (c.status != hw::Status::kOk) std::exit(1);
+      }));
+      out_q[q] -= k;
+      done += k;
+    }
     if (done1 == 0) {
       c1 = dev.cycles();
       done1 = done;
@@ -111,8 +130,10 @@ Row Measure(int size, uint32_t read_latency) {
 }  // namespace ipsec
 
 int main() {
-  std::printf("### ipsec_top: encap through the driver (%u lane(s), ring of 256, %u SA(s))\n\n",
-              ipsec::Lanes(), ipsec::NumSas());
+  std::printf(
+      "### ipsec_top: encap through the driver (%u lane(s), %u queue(s) with rings of 256, %u "
+      "SA(s))\n\n",
+      ipsec::Lanes(), ipsec::NumQueues(), ipsec::NumSas());
   std::printf("| size B | read latency | cycles/pkt | beat limit/pkt | efficiency | sim kHz |\n");
   std::printf("|---|---|---|---|---|---|\n");
   // IPSEC_BENCH_SIZE=N measures only inner size N (0: IMIX) at latency 0, e.g. for a trace.
