@@ -101,17 +101,25 @@ constexpr uint32_t AxiBeatBytes() {
 
 namespace axi_detail {
 
-// Bytes of a Verilated port (integer or VlWide), byte i = bits [8i +: 8].
-template <class Port>
-constexpr size_t PortBytes() {
-  return sizeof(Port);
-}
+// Byte i (bits [8i +: 8]) and 64-bit word w (bits [64w +: 64], 0 past the port's width) of a
+// Verilated port: an integer up to 64 bits, or VlWide (32-bit words, word 0 = bits 31:0).
 template <class Port>
 uint8_t PortByte(const Port& p, size_t i) {
   if constexpr (std::is_integral_v<Port>) {
     return static_cast<uint8_t>(p >> (8 * i));
   } else {
     return static_cast<uint8_t>(p[i / 4] >> (8 * (i % 4)));
+  }
+}
+template <class Port>
+uint64_t PortWord64(const Port& p, size_t w) {
+  if constexpr (std::is_integral_v<Port>) {
+    return w == 0 ? static_cast<uint64_t>(p) : 0;
+  } else {
+    constexpr size_t kWords = sizeof(Port) / 4;
+    const uint64_t lo = 2 * w < kWords ? p[2 * w] : 0;
+    const uint64_t hi = 2 * w + 1 < kWords ? p[2 * w + 1] : 0;
+    return lo | hi << 32;
   }
 }
 
@@ -150,10 +158,10 @@ AxiMasterPins SampleAxiMaster(const Model& m) {
   constexpr size_t kBytes = AxiBeatBytes<Model>();
   for (size_t i = 0; i < kBytes; ++i) p.wdata[i] = axi_detail::PortByte(m.m_wdata_o, i);
   using Strb = std::remove_cvref_t<decltype(m.m_wstrb_o)>;
-  static_assert(axi_detail::PortBytes<Strb>() * 8 >= kBytes, "WSTRB has a bit per byte");
-  for (size_t i = 0; i < kBytes; ++i) {
-    p.wstrb[i] = (axi_detail::PortByte(m.m_wstrb_o, i / 8) >> (i % 8) & 1) != 0;
-  }
+  static_assert(sizeof(Strb) * 8 >= kBytes, "WSTRB has a bit per byte");
+  static_assert(kAxiMaxBeatBytes == 128, "WSTRB is read as two 64-bit words");
+  p.wstrb = std::bitset<kAxiMaxBeatBytes>(axi_detail::PortWord64(m.m_wstrb_o, 0)) |
+            std::bitset<kAxiMaxBeatBytes>(axi_detail::PortWord64(m.m_wstrb_o, 1)) << 64;
   p.wlast = m.m_wlast_o;
   p.bready = m.m_bready_o;
   return p;
