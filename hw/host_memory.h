@@ -63,7 +63,10 @@ class HostMemory {
   // read as 0. A read can overrun its buffer by up to beat_bytes - 1 bytes without an error: AXI
   // reads have no byte strobes, and a real IOMMU would not see it either. The functional model
   // reads by this rule so that it and the RTL agree on DMA_ERROR (Read's exact rule is for the
-  // host side and for writes, whose byte strobes the bus checks byte by byte).
+  // host side and for writes, whose byte strobes the bus checks byte by byte). One case
+  // differs: the RTL's master puts the aligned beat address on ARADDR, so a read that starts
+  // past the end of a buffer but inside the beat holding its last byte is OKAY on the bus
+  // (zeros) and false here (rtl/doc/dma_master.md, Bus).
   bool ReadBeats(uint64_t addr, std::span<uint8_t> out, uint32_t beat_bytes = 16) const;
   bool Write(uint64_t addr, std::span<const uint8_t> in);
   // Direct pointer for a range inside one allocation, or nullptr.

@@ -23,7 +23,10 @@
 // beat is). HostMemory allocations start 4 KiB aligned, so a packet that starts inside an
 // allocation never has its first beat rejected. Fault injection turns responses into SLVERR.
 // The functional model reads by the same beat rule (hw::HostMemory::ReadBeats with the same
-// beat size), so the backends agree on which reads are DMA errors.
+// beat size), so the backends agree on which reads are DMA errors, but for one case: rtl's
+// dma_master always puts the aligned beat address on ARADDR, so a read that starts past the end
+// of an allocation but inside the beat holding its last byte is OKAY here (zeros) and an error
+// for ReadBeats (rtl/doc/dma_master.md, Bus).
 #pragma once
 
 #include <array>
@@ -32,6 +35,7 @@
 #include <cstdint>
 #include <deque>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hw/host_memory.h"
@@ -46,7 +50,8 @@ struct AxiTiming {
   uint32_t write_latency = 4;      // clocks from WLAST to B
   uint32_t bytes_per_cycle = 16;   // 1..beat_bytes: R (and W) bandwidth
   uint32_t max_outstanding = 128;  // read bursts accepted before ARREADY drops
-  uint32_t beat_bytes = 16;        // bus width in bytes: 16, 32, 64 or 128
+  uint32_t beat_bytes = 16;        // bus width in bytes: 16, 32, 64 or 128 (set before
+                                   // constructing AxiMemory, which checks it)
 };
 
 struct AxiFaults {
