@@ -61,7 +61,7 @@ bool HostMemory::Read(uint64_t addr, std::span<uint8_t> out) const {
   return true;
 }
 
-bool HostMemory::ReadBeats(uint64_t addr, std::span<uint8_t> out) const {
+bool HostMemory::ReadBeats(uint64_t addr, std::span<uint8_t> out, uint32_t beat_bytes) const {
   if (out.empty()) return Read(addr, out);
   auto it = regions_.upper_bound(addr);
   if (it == regions_.begin()) return false;
@@ -70,7 +70,7 @@ bool HostMemory::ReadBeats(uint64_t addr, std::span<uint8_t> out) const {
   const uint64_t size = it->second.size;
   if (off >= size) return false;
   // Start of the last beat: addr's own beat when the read stays in it.
-  const uint64_t last = std::max(addr, (addr + out.size() - 1) & ~uint64_t{15});
+  const uint64_t last = std::max(addr, (addr + out.size() - 1) & ~uint64_t{beat_bytes - 1});
   if (last - it->first >= size) return false;
   const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), size - off));
   std::memcpy(out.data(), it->second.bytes.get() + off, n);

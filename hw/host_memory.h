@@ -54,16 +54,20 @@ class HostMemory {
 
   // Device-side access. False if [addr, addr+len) is not inside one live allocation.
   bool Read(uint64_t addr, std::span<uint8_t> out) const;
-  // Device-side read as a bus of 16-byte beats sees it (the Verilator harness's AXI slave,
-  // sim/models/axi_mem.h): the read takes the beats from addr's beat to (addr+len-1)'s, and a
-  // beat is good when its first byte (addr for the first beat, else the 16-byte-aligned beat
-  // address) lies in a live allocation. So the read fails if any of those beats starts outside
-  // the allocation holding addr; bytes past its end, in the last beat, read as 0. A read can
-  // overrun its buffer by up to 15 bytes without an error: AXI reads have no byte strobes, and a
-  // real IOMMU would not see it either. The functional model reads by this rule so that it and
-  // the RTL agree on DMA_ERROR (Read's exact rule is for the host side and for writes, whose
-  // byte strobes the bus checks byte by byte).
-  bool ReadBeats(uint64_t addr, std::span<uint8_t> out) const;
+  // Device-side read as a bus of beat_bytes-byte beats sees it (the Verilator harness's AXI
+  // slave, sim/models/axi_mem.h, with AxiTiming::beat_bytes the same; 16 for the 128-bit bus
+  // of ipsec_top; a power of two): the read takes the beats from addr's beat to
+  // (addr+len-1)'s, and a beat is good when its first byte (addr for the first beat, else the
+  // beat-aligned beat address) lies in a live allocation. So the read fails if any of those
+  // beats starts outside the allocation holding addr; bytes past its end, in the last beat,
+  // read as 0. A read can overrun its buffer by up to beat_bytes - 1 bytes without an error: AXI
+  // reads have no byte strobes, and a real IOMMU would not see it either. The functional model
+  // reads by this rule so that it and the RTL agree on DMA_ERROR (Read's exact rule is for the
+  // host side and for writes, whose byte strobes the bus checks byte by byte). One case
+  // differs: the RTL's master puts the aligned beat address on ARADDR, so a read that starts
+  // past the end of a buffer but inside the beat holding its last byte is OKAY on the bus
+  // (zeros) and false here (rtl/doc/dma_master.md, Bus).
+  bool ReadBeats(uint64_t addr, std::span<uint8_t> out, uint32_t beat_bytes = 16) const;
   bool Write(uint64_t addr, std::span<const uint8_t> in);
   // Direct pointer for a range inside one allocation, or nullptr.
   uint8_t* Translate(uint64_t addr, size_t len) const;

@@ -2,14 +2,25 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace ipsec::sim {
 namespace {
 
-constexpr uint32_t kBeat = 16;
 constexpr uint32_t kSlvErr = 2;
 
 }  // namespace
+
+AxiMemory::AxiMemory(hw::HostMemory& mem, AxiTiming timing) : mem_(mem), timing_(timing) {
+  const uint32_t b = timing_.beat_bytes;
+  if (b != 16 && b != 32 && b != 64 && b != 128) {
+    throw std::invalid_argument("AxiTiming::beat_bytes " + std::to_string(b) +
+                                ": not 16, 32, 64 or 128");
+  }
+  r_tokens_ = w_tokens_ = b;
+  Update();
+}
 
 bool AxiMemory::InErrorRange(uint64_t lo, uint64_t hi, bool write) const {
   for (const auto& r : faults_.error_ranges) {
@@ -32,11 +43,12 @@ void AxiMemory::Clock(const AxiMasterPins& in) {
     reads_.push_back(b);
     ++stats_.read_bursts;
   }
+  const uint32_t beat = timing_.beat_bytes;
   if (out_.rvalid && in.rready) {
     ReadBurst& b = reads_.front();
     ++b.done;
     ++stats_.read_beats;
-    r_tokens_ -= kBeat;
+    r_tokens_ -= beat;
     if (b.done == b.beats) reads_.pop_front();
   }
   if (in.awvalid && out_.awready) {
@@ -49,11 +61,11 @@ void AxiMemory::Clock(const AxiMasterPins& in) {
   }
   if (in.wvalid && out_.wready) {
     WriteBurst& b = writes_.front();
-    const uint64_t beat_addr = (b.addr & ~uint64_t{kBeat - 1}) + uint64_t{b.done} * kBeat;
+    const uint64_t beat_addr = (b.addr & ~uint64_t{beat - 1}) + uint64_t{b.done} * beat;
     bool ok = !b.error;
-    uint32_t first = kBeat, last = 0;
-    for (uint32_t i = 0; i < kBeat; ++i) {
-      if (in.wstrb >> i & 1) {
+    uint32_t first = beat, last = 0;
+    for (uint32_t i = 0; i < beat; ++i) {
+      if (in.wstrb[i]) {
         first = std::min(first, i);
         last = i + 1;
       }
@@ -62,19 +74,19 @@ void AxiMemory::Clock(const AxiMasterPins& in) {
       // Every enabled byte must be inside an allocation; strobes are contiguous for this master
       // but checked byte by byte anyway.
       for (uint32_t i = first; i < last && ok; ++i) {
-        if ((in.wstrb >> i & 1) && mem_.Translate(beat_addr + i, 1) == nullptr) ok = false;
+        if (in.wstrb[i] && mem_.Translate(beat_addr + i, 1) == nullptr) ok = false;
       }
       if (InErrorRange(beat_addr + first, beat_addr + last, true)) ok = false;
       if (ok) {
         for (uint32_t i = first; i < last; ++i) {
-          if (in.wstrb >> i & 1) *mem_.Translate(beat_addr + i, 1) = in.wdata[i];
+          if (in.wstrb[i]) *mem_.Translate(beat_addr + i, 1) = in.wdata[i];
         }
       }
     }
     if (!ok) b.error = true;
     ++b.done;
     ++stats_.write_beats;
-    w_tokens_ -= kBeat;
+    w_tokens_ -= beat;
     if (b.done == b.beats || in.wlast) {
       responses_.push_back({now_ + timing_.write_latency, b.error});
       if (b.error) ++stats_.write_errors;
@@ -84,28 +96,34 @@ void AxiMemory::Clock(const AxiMasterPins& in) {
   if (out_.bvalid && in.bready) responses_.pop_front();
 
   ++now_;
-  const uint32_t bw = std::clamp<uint32_t>(timing_.bytes_per_cycle, 1, kBeat);
-  r_tokens_ = std::min(r_tokens_ + bw, kBeat);
-  w_tokens_ = std::min(w_tokens_ + bw, kBeat);
+  const uint32_t bw = std::clamp<uint32_t>(timing_.bytes_per_cycle, 1, beat);
+  r_tokens_ = std::min(r_tokens_ + bw, beat);
+  w_tokens_ = std::min(w_tokens_ + bw, beat);
   Update();
 }
 
 void AxiMemory::Update() {
   out_ = AxiSlavePins{};
+  const uint32_t beat = timing_.beat_bytes;
   out_.arready = reads_.size() < timing_.max_outstanding;
-  if (!reads_.empty() && reads_.front().ready_at <= now_ && r_tokens_ >= kBeat) {
+  if (!reads_.empty() && reads_.front().ready_at <= now_ && r_tokens_ >= beat) {
     const ReadBurst& b = reads_.front();
-    const uint64_t aligned = b.addr & ~uint64_t{kBeat - 1};
-    const uint64_t beat_addr = aligned + uint64_t{b.done} * kBeat;
+    const uint64_t aligned = b.addr & ~uint64_t{beat - 1};
+    const uint64_t beat_addr = aligned + uint64_t{b.done} * beat;
     const uint64_t first = b.done == 0 ? b.addr : beat_addr;
     out_.rvalid = true;
     out_.rlast = b.done + 1 == b.beats;
-    bool ok = !b.error && !InErrorRange(first, beat_addr + kBeat, false) &&
+    bool ok = !b.error && !InErrorRange(first, beat_addr + beat, false) &&
               mem_.Translate(first, 1) != nullptr;
     if (ok) {
-      for (uint32_t i = 0; i < kBeat; ++i) {
-        const uint8_t* p = mem_.Translate(beat_addr + i, 1);
-        out_.rdata[i] = p != nullptr ? *p : 0;
+      if (const uint8_t* whole = mem_.Translate(beat_addr, beat); whole != nullptr) {
+        std::memcpy(out_.rdata.data(), whole, beat);
+      } else {
+        // Byte by byte: lanes outside an allocation (before ARADDR, past the end) read as 0.
+        for (uint32_t i = 0; i < beat; ++i) {
+          const uint8_t* p = mem_.Translate(beat_addr + i, 1);
+          out_.rdata[i] = p != nullptr ? *p : 0;
+        }
       }
     } else {
       ++stats_.read_errors;
@@ -113,7 +131,7 @@ void AxiMemory::Update() {
     out_.rresp = ok ? 0 : kSlvErr;
   }
   out_.awready = writes_.size() < 4;
-  out_.wready = !writes_.empty() && w_tokens_ >= kBeat;
+  out_.wready = !writes_.empty() && w_tokens_ >= beat;
   if (!responses_.empty() && responses_.front().at <= now_) {
     out_.bvalid = true;
     out_.bresp = responses_.front().error ? kSlvErr : 0;

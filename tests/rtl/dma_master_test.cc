@@ -1,18 +1,30 @@
-// Testbench of rtl/dma_master.sv against sim/models/axi_mem (AXI4 slave over hw::HostMemory):
-// byte-exact reads and writes at every alignment and many lengths (bursts split at 256-byte
-// boundaries), several reads outstanding (a long read finishes in about latency + beats
-// clocks, not bursts x latency), bandwidth limits, and error responses reported on the last
-// beat / with wr_done, writes taken while earlier ones wait for B (wr_done once per write, in
-// order) with no idle clock between the bursts of a long write, and writes posted back to back
-// with no idle W clock between them. The reference is the host memory itself, written and read
-// with memcpy.
+// Testbench of rtl/dma_master.sv against sim/models/axi_mem (AXI4 slave over hw::HostMemory),
+// a typed suite run on every Verilated host bus width (DataW 128, 256, 512, 1024: beats of BB =
+// 16, 32, 64, 128 bytes; sim/CMakeLists.txt): byte-exact reads and writes at every alignment
+// and many lengths (bursts split at 16-beat window boundaries, never across 4 KiB), small
+// requests at every byte offset of a beat with every length up to 3 beats + 1, WSTRB enabling
+// exactly the written bytes, several reads outstanding (a long read finishes in about latency +
+// beats clocks, not bursts x latency), bandwidth limits, and error responses reported on the
+// last beat / with wr_done (read errors by the bus's beat rule, as hw::HostMemory::ReadBeats
+// gives them at the same beat size), writes taken while earlier ones wait for B (wr_done once
+// per write, in order) with no idle clock between the bursts of a long write, and writes
+// posted back to back with no idle W clock between them. The reference is the host memory
+// itself, written and read with memcpy. Lengths that set the number of bursts scale with the
+// beat (k = BB/16), so that every width sees the same burst patterns; at 128 bits every test
+// is the one it was before the width became a parameter.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "Vdma_master.h"
+#include "Vdma_master_w1024.h"
+#include "Vdma_master_w256.h"
+#include "Vdma_master_w512.h"
 #include "hw/host_memory.h"
 #include "sim/harness/tb.h"
 #include "sim/models/axi_mem.h"
@@ -22,17 +34,46 @@ namespace {
 
 constexpr uint64_t kMaxClocks = 100'000;
 
+struct Burst {
+  uint64_t addr;
+  uint32_t beats;
+  bool operator==(const Burst&) const = default;
+};
+
+template <class V>
 class DmaMasterTest : public ::testing::Test {
  protected:
-  DmaMasterTest() : axi_(mem_) {
+  static constexpr uint32_t kBB = AxiBeatBytes<V>();  // bytes per beat
+  static constexpr uint32_t kDataW = 8 * kBB;
+  static constexpr uint32_t kK = kBB / 16;       // beat size relative to 128 bits
+  static constexpr uint64_t kWindow = 16 * kBB;  // bursts never cross a multiple of this
+  using Beat = std::array<uint8_t, kBB>;
+
+  static AxiTiming Timing() {
+    AxiTiming t;
+    t.beat_bytes = kBB;
+    t.bytes_per_cycle = kBB;
+    return t;
+  }
+
+  DmaMasterTest() : axi_(mem_, Timing()), tb_("dma_master_w" + std::to_string(kDataW)) {
     tb_.Reset();
     buf_ = mem_.Alloc(8192);
     for (size_t i = 0; i < buf_.size(); ++i) buf_.data()[i] = static_cast<uint8_t>(rng_());
   }
 
+  // A buffer of n random bytes (from its own generator: rng_ stays as it was).
+  hw::DmaBuffer RandomBuffer(size_t n) {
+    hw::DmaBuffer b = mem_.Alloc(n);
+    std::mt19937 r(7);
+    for (size_t i = 0; i < n; ++i) b.data()[i] = static_cast<uint8_t>(r());
+    return b;
+  }
+
   // One clock with the AXI slave model attached (as SimDevice does for ipsec_top): Drive puts
   // the slave's outputs on the ports and settles the model (the test samples the master's
-  // outputs then), Edge clocks both.
+  // outputs then), Edge clocks both. Every AR/AW handshake is checked against the burst rule
+  // and recorded; W beats are recorded while log_w_.
   void Tick() {
     Drive();
     Edge();
@@ -42,17 +83,23 @@ class DmaMasterTest : public ::testing::Test {
     DriveAxiSlave(m, axi_.out());
     tb_.Eval();
   }
+  void CheckBurst(uint64_t addr, uint32_t len, const char* ch) {
+    EXPECT_EQ(addr % kBB, 0u) << ch;
+    EXPECT_LE((addr % kWindow) / kBB + len + 1, 16u) << ch << " burst crosses 16 beats";
+    EXPECT_EQ(addr / 4096, (addr + (len + 1) * kBB - 1) / 4096) << ch << " crosses 4 KiB";
+  }
   void Edge() {
     auto& m = tb_.model();
     const AxiMasterPins p = SampleAxiMaster(m);
     if (p.arvalid && axi_.out().arready) {
-      EXPECT_EQ(p.araddr % 16, 0u);
-      EXPECT_LE((p.araddr % 256) / 16 + p.arlen + 1, 16u) << "burst crosses 256 bytes";
+      CheckBurst(p.araddr, p.arlen, "AR");
+      ars_.push_back({p.araddr, p.arlen + 1});
     }
     if (p.awvalid && axi_.out().awready) {
-      EXPECT_EQ(p.awaddr % 16, 0u);
-      EXPECT_LE((p.awaddr % 256) / 16 + p.awlen + 1, 16u) << "burst crosses 256 bytes";
+      CheckBurst(p.awaddr, p.awlen, "AW");
+      aws_.push_back({p.awaddr, p.awlen + 1});
     }
+    if (log_w_ && p.wvalid && axi_.out().wready) w_log_.push_back(p);
     tb_.Tick();
     axi_.Clock(p);
   }
@@ -73,15 +120,15 @@ class DmaMasterTest : public ::testing::Test {
     EXPECT_TRUE(m.rd_req_ready_o);
     Tick();
     m.rd_req_valid_i = 0;
-    const size_t beats = (len + 15) / 16;
+    const size_t beats = (len + kBB - 1) / kBB;
     size_t got = 0;
     while (got < beats && tb_.cycles() - t0 < kMaxClocks) {
       Drive();
       if (m.rd_valid_o) {
-        uint8_t b[16];
-        GetBytes(m.rd_data_o, 128, b);
-        const size_t n = std::min<size_t>(16, len - 16 * got);
-        r.bytes.insert(r.bytes.end(), b, b + n);
+        Beat b;
+        GetBytes(m.rd_data_o, kDataW, b);
+        const size_t n = std::min<size_t>(kBB, len - kBB * got);
+        r.bytes.insert(r.bytes.end(), b.begin(), b.begin() + n);
         ++got;
         EXPECT_EQ(m.rd_last_o, got == beats);
         if (got == beats) r.err = m.rd_err_o;
@@ -98,7 +145,9 @@ class DmaMasterTest : public ::testing::Test {
     return r;
   }
 
-  // Writes `data` at addr; returns the error flag. Input beats offered with random gaps.
+  // Writes `data` at addr; returns the error flag. Input beats offered with random gaps. The W
+  // beats must be the aligned beats of [addr, addr + len), each with WSTRB enabling exactly
+  // its bytes of that range.
   bool Write(uint64_t addr, const std::vector<uint8_t>& data) {
     auto& m = tb_.model();
     m.wr_req_valid_i = 1;
@@ -106,16 +155,18 @@ class DmaMasterTest : public ::testing::Test {
     m.wr_req_len_i = static_cast<uint16_t>(data.size());
     tb_.Eval();
     EXPECT_TRUE(m.wr_req_ready_o);
+    w_log_.clear();
+    log_w_ = true;
     Tick();
     m.wr_req_valid_i = 0;
-    const size_t beats = (data.size() + 15) / 16;
+    const size_t beats = (data.size() + kBB - 1) / kBB;
     size_t sent = 0;
     bool done = false, err = false;
     for (uint64_t t = 0; t < kMaxClocks && !done; ++t) {
       m.wr_data_valid_i = sent < beats && rng_() % 4 != 0;
-      uint8_t b[16] = {};
-      for (size_t i = 0; i < 16 && 16 * sent + i < data.size(); ++i) b[i] = data[16 * sent + i];
-      SetBytes(m.wr_data_i, 128, b);
+      Beat b{};
+      for (size_t i = 0; i < kBB && kBB * sent + i < data.size(); ++i) b[i] = data[kBB * sent + i];
+      SetBytes(m.wr_data_i, kDataW, b);
       Drive();
       if (m.wr_data_valid_i && m.wr_data_ready_o) ++sent;
       if (m.wr_done_o) {
@@ -124,23 +175,61 @@ class DmaMasterTest : public ::testing::Test {
       }
       Edge();
     }
+    log_w_ = false;
     m.wr_data_valid_i = 0;
     EXPECT_TRUE(done) << "write hung";
     EXPECT_EQ(sent, beats);
+    const uint64_t a0 = addr & ~uint64_t{kBB - 1};
+    const uint64_t end = addr + data.size();
+    EXPECT_EQ(w_log_.size(), (end - a0 + kBB - 1) / kBB) << "W beats";
+    for (size_t j = 0; j < w_log_.size(); ++j) {
+      for (uint32_t i = 0; i < kBB; ++i) {
+        const uint64_t pos = a0 + j * kBB + i;
+        if (w_log_[j].wstrb[i] != (pos >= addr && pos < end)) {
+          ADD_FAILURE() << "WSTRB of W beat " << j << " byte " << i << " (addr " << addr << " len "
+                        << data.size() << ")";
+          return err;
+        }
+      }
+    }
     return err;
   }
 
+  void ReadsEveryAlignmentAndLength();
+  void WritesEveryAlignmentAndLengthExactly();
+  void SmallRequestsAtEveryOffset();
+  void BurstsSplitAtTheWindowBoundary();
+  void SeveralReadsOutstanding();
+  void BandwidthLimitsTheReadRate();
+  void ErrorsAreReportedAndTheMasterRecovers();
+  void ReadErrorsFollowTheBeatRule();
+  void WritesOverlapTheirBResponses();
+  void ReadsQueueBehindEachOther();
+  void LongWriteHasNoGapsBetweenBursts();
   void StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clocks);
 
   std::mt19937 rng_{42};
   hw::HostMemory mem_;
   AxiMemory axi_;
-  Tb<Vdma_master> tb_{"dma_master"};
+  Tb<V> tb_;
   hw::DmaBuffer buf_;
+  std::vector<Burst> ars_, aws_;
+  bool log_w_ = false;
+  std::vector<AxiMasterPins> w_log_;
 };
 
-TEST_F(DmaMasterTest, ReadsEveryAlignmentAndLength) {
-  for (uint32_t off = 0; off < 16; ++off) {
+struct WidthName {
+  template <class V>
+  static std::string GetName(int) {
+    return "Bus" + std::to_string(8 * AxiBeatBytes<V>());
+  }
+};
+using Widths = ::testing::Types<Vdma_master, Vdma_master_w256, Vdma_master_w512, Vdma_master_w1024>;
+TYPED_TEST_SUITE(DmaMasterTest, Widths, WidthName);
+
+template <class V>
+void DmaMasterTest<V>::ReadsEveryAlignmentAndLength() {
+  for (uint32_t off = 0; off < kBB; ++off) {
     for (uint16_t len : {1, 2, 15, 16, 17, 31, 32, 33, 255, 256, 257, 1000, 4000}) {
       auto r = Read(buf_.bus() + 512 + off, len);
       ASSERT_FALSE(r.err);
@@ -150,8 +239,10 @@ TEST_F(DmaMasterTest, ReadsEveryAlignmentAndLength) {
     }
   }
 }
+TYPED_TEST(DmaMasterTest, ReadsEveryAlignmentAndLength) { this->ReadsEveryAlignmentAndLength(); }
 
-TEST_F(DmaMasterTest, WritesEveryAlignmentAndLengthExactly) {
+template <class V>
+void DmaMasterTest<V>::WritesEveryAlignmentAndLengthExactly() {
   for (int round = 0; round < 300; ++round) {
     const uint32_t off = rng_() % 2000;
     const uint16_t len = static_cast<uint16_t>(1 + rng_() % (round % 3 == 0 ? 3000 : 64));
@@ -164,29 +255,95 @@ TEST_F(DmaMasterTest, WritesEveryAlignmentAndLengthExactly) {
         << "offset " << off << " len " << len << ": wrong bytes or bytes outside written";
   }
 }
+TYPED_TEST(DmaMasterTest, WritesEveryAlignmentAndLengthExactly) {
+  this->WritesEveryAlignmentAndLengthExactly();
+}
 
-TEST_F(DmaMasterTest, SeveralReadsOutstanding) {
-  axi_.timing().read_latency = 200;
-  auto r = Read(buf_.bus(), 4096);  // 16 bursts of 16 beats
+// Every start offset in a beat with every length from 1 to 3 beats + 1: reads exact, writes
+// exact with nothing outside written (and WSTRB exact, checked by Write).
+template <class V>
+void DmaMasterTest<V>::SmallRequestsAtEveryOffset() {
+  std::vector<uint8_t> expect(buf_.data(), buf_.data() + buf_.size());
+  for (uint32_t off = 0; off < kBB; ++off) {
+    for (uint32_t len = 1; len <= 3 * kBB + 1; ++len) {
+      const uint64_t at = 1024 + off;
+      auto r = Read(buf_.bus() + at, static_cast<uint16_t>(len));
+      ASSERT_FALSE(r.err);
+      ASSERT_EQ(std::memcmp(r.bytes.data(), buf_.data() + at, len), 0)
+          << "read offset " << off << " len " << len;
+      std::vector<uint8_t> data(len);
+      for (auto& b : data) b = static_cast<uint8_t>(rng_());
+      ASSERT_FALSE(Write(buf_.bus() + at, data));
+      std::memcpy(expect.data() + at, data.data(), len);
+      ASSERT_EQ(std::memcmp(expect.data(), buf_.data(), buf_.size()), 0)
+          << "write offset " << off << " len " << len;
+    }
+  }
+}
+TYPED_TEST(DmaMasterTest, SmallRequestsAtEveryOffset) { this->SmallRequestsAtEveryOffset(); }
+
+// A request from 3 beats (+ 5 bytes) before a 4 KiB boundary, 20 beats long (21 aligned
+// beats): bursts of exactly 3 beats up to the boundary, 16 beats (a whole window), 2 beats.
+template <class V>
+void DmaMasterTest<V>::BurstsSplitAtTheWindowBoundary() {
+  hw::DmaBuffer big = RandomBuffer(8192);
+  const uint64_t at = 4096 - 3 * kBB + 5;
+  const uint16_t len = static_cast<uint16_t>(20 * kBB);
+  const uint64_t a0 = big.bus() + 4096 - 3 * kBB;
+  const std::vector<Burst> want = {
+      {a0, 3}, {big.bus() + 4096, 16}, {big.bus() + 4096 + kWindow, 2}};
+  ars_.clear();
+  auto r = Read(big.bus() + at, len);
   ASSERT_FALSE(r.err);
+  EXPECT_EQ(std::memcmp(r.bytes.data(), big.data() + at, len), 0);
+  EXPECT_EQ(ars_, want);
+  aws_.clear();
+  std::vector<uint8_t> data(len);
+  for (auto& b : data) b = static_cast<uint8_t>(rng_());
+  std::vector<uint8_t> expect(big.data(), big.data() + big.size());
+  ASSERT_FALSE(Write(big.bus() + at, data));
+  std::memcpy(expect.data() + at, data.data(), len);
+  EXPECT_EQ(std::memcmp(expect.data(), big.data(), big.size()), 0);
+  EXPECT_EQ(aws_, want);
+  // One beat short of the window's end: no split at all.
+  ars_.clear();
+  ASSERT_FALSE(Read(big.bus() + 4096 + 1, static_cast<uint16_t>(16 * kBB - 1)).err);
+  EXPECT_EQ(ars_, (std::vector<Burst>{{big.bus() + 4096, 16}}));
+}
+TYPED_TEST(DmaMasterTest, BurstsSplitAtTheWindowBoundary) {
+  this->BurstsSplitAtTheWindowBoundary();
+}
+
+template <class V>
+void DmaMasterTest<V>::SeveralReadsOutstanding() {
+  axi_.timing().read_latency = 200;
+  hw::DmaBuffer big = RandomBuffer(256 * kBB);
+  auto r = Read(big.bus(), static_cast<uint16_t>(256 * kBB));  // 16 bursts of 16 beats
+  ASSERT_FALSE(r.err);
+  EXPECT_EQ(std::memcmp(r.bytes.data(), big.data(), big.size()), 0);
   // Serial bursts would take 16 x (200 + 16) clocks; 4 outstanding hide most of the latency.
   EXPECT_LT(r.clocks, 4u * (200 + 16) + 16 * 16 + 50);
   EXPECT_GE(r.clocks, 200u + 256u);
 }
+TYPED_TEST(DmaMasterTest, SeveralReadsOutstanding) { this->SeveralReadsOutstanding(); }
 
-TEST_F(DmaMasterTest, BandwidthLimitsTheReadRate) {
+template <class V>
+void DmaMasterTest<V>::BandwidthLimitsTheReadRate() {
   axi_.timing().read_latency = 0;
-  axi_.timing().bytes_per_cycle = 4;
-  auto r = Read(buf_.bus(), 1600);  // 100 beats at 4 clocks each
+  axi_.timing().bytes_per_cycle = kBB / 4;
+  hw::DmaBuffer big = RandomBuffer(100 * kBB);
+  auto r = Read(big.bus(), static_cast<uint16_t>(100 * kBB));  // 100 beats at 4 clocks each
   ASSERT_FALSE(r.err);
   EXPECT_GE(r.clocks, 395u);  // the first beats ride on the initial token allowance
   EXPECT_LT(r.clocks, 450u);
 }
+TYPED_TEST(DmaMasterTest, BandwidthLimitsTheReadRate) { this->BandwidthLimitsTheReadRate(); }
 
-TEST_F(DmaMasterTest, ErrorsAreReportedAndTheMasterRecovers) {
+template <class V>
+void DmaMasterTest<V>::ErrorsAreReportedAndTheMasterRecovers() {
   axi_.faults().error_read_burst = static_cast<int64_t>(axi_.stats().read_bursts) + 1;
-  auto r = Read(buf_.bus() + 3, 1000);  // the second of several bursts fails
-  EXPECT_TRUE(r.err);
+  auto r = Read(buf_.bus() + 3, static_cast<uint16_t>(1000 * kK));  // the second of several
+  EXPECT_TRUE(r.err);                                               // bursts fails
   EXPECT_FALSE(Read(buf_.bus(), 100).err);
   // An address no allocation covers.
   EXPECT_TRUE(Read(0x40, 32).err);
@@ -196,11 +353,60 @@ TEST_F(DmaMasterTest, ErrorsAreReportedAndTheMasterRecovers) {
   EXPECT_EQ(buf_.data()[5], 0xcd);
   EXPECT_TRUE(Write(0x1000, std::vector<uint8_t>(20, 1)));
 }
+TYPED_TEST(DmaMasterTest, ErrorsAreReportedAndTheMasterRecovers) {
+  this->ErrorsAreReportedAndTheMasterRecovers();
+}
+
+// Reads around the end of a 100-byte buffer (and before it): rd_err exactly when
+// hw::HostMemory::ReadBeats at this beat size fails, the same bytes when it does not. The beat
+// rule depends on the width: 120 bytes from the start end in a beat that starts past the
+// buffer (at 112) with 16-byte beats only.
+// One known disagreement, at every width and left as it is (pinned here so that a change shows):
+// a read that starts past the buffer's end but inside the beat holding its last byte. The
+// master's ARADDR is the aligned beat address, which is in the buffer, so the bus answers OKAY
+// (the bytes read as 0); ReadBeats takes addr itself as the first beat's first byte and fails.
+template <class V>
+void DmaMasterTest<V>::ReadErrorsFollowTheBeatRule() {
+  hw::DmaBuffer small = RandomBuffer(100);
+  size_t errors = 0, good = 0, start_past_end = 0;
+  for (int64_t off = -1; off <= 100 + 1; ++off) {
+    for (uint32_t len : {1u, 2u, kBB - 1, kBB, kBB + 1, 2 * kBB + 3}) {
+      const uint64_t addr = small.bus() + off;
+      std::vector<uint8_t> want(len);
+      const bool ok = mem_.ReadBeats(addr, want, kBB);
+      auto r = Read(addr, static_cast<uint16_t>(len));
+      if (off >= 100 && (addr & ~uint64_t{kBB - 1}) < small.bus() + 100) {
+        ASSERT_FALSE(ok);
+        ASSERT_EQ(r.err, (addr + len - 1) / kBB != addr / kBB)
+            << "offset " << off << " len " << len;
+        if (!r.err) {
+          ASSERT_EQ(r.bytes, std::vector<uint8_t>(len, 0)) << "offset " << off << " len " << len;
+        }
+        ++start_past_end;
+        continue;
+      }
+      ASSERT_EQ(r.err, !ok) << "offset " << off << " len " << len;
+      if (ok) {
+        ASSERT_EQ(r.bytes, want) << "offset " << off << " len " << len;
+      }
+      ++(ok ? good : errors);
+    }
+  }
+  EXPECT_GT(good, 0u);
+  EXPECT_GT(errors, 0u);
+  EXPECT_GT(start_past_end, 0u);
+  EXPECT_EQ(Read(small.bus(), 120).err, kBB == 16);
+  std::vector<uint8_t> out(120);
+  EXPECT_FALSE(mem_.ReadBeats(small.bus(), out, 16));
+  EXPECT_TRUE(mem_.ReadBeats(small.bus(), out, 32));
+}
+TYPED_TEST(DmaMasterTest, ReadErrorsFollowTheBeatRule) { this->ReadErrorsFollowTheBeatRule(); }
 
 // Writes back to back: each request is made as soon as the master takes one (while earlier
 // writes still wait for B); wr_done pulses once per write in order, with the error of its own
 // bursts only; the bytes land exactly; the B latency is paid about once, not per write.
-TEST_F(DmaMasterTest, WritesOverlapTheirBResponses) {
+template <class V>
+void DmaMasterTest<V>::WritesOverlapTheirBResponses() {
   auto& m = tb_.model();
   axi_.timing().write_latency = 40;
   struct Req {
@@ -211,7 +417,7 @@ TEST_F(DmaMasterTest, WritesOverlapTheirBResponses) {
   std::vector<Req> reqs;
   for (int i = 0; i < 12; ++i) {
     Req r;
-    r.off = static_cast<uint32_t>(i * 600 + rng_() % 16);
+    r.off = static_cast<uint32_t>(i * 600 + rng_() % kBB);
     r.data.resize(1 + rng_() % (i % 4 == 0 ? 500 : 40));
     for (auto& b : r.data) b = static_cast<uint8_t>(rng_());
     r.fail = i == 7;
@@ -233,13 +439,13 @@ TEST_F(DmaMasterTest, WritesOverlapTheirBResponses) {
       m.wr_req_valid_i = 0;
     }
     const Req& cur = reqs[issued - (in_req ? 1 : 0) < reqs.size() ? issued - (in_req ? 1 : 0) : 0];
-    const size_t beats = (cur.data.size() + 15) / 16;
+    const size_t beats = (cur.data.size() + kBB - 1) / kBB;
     m.wr_data_valid_i = in_req && sent < beats;
-    uint8_t b[16] = {};
-    for (size_t i = 0; in_req && i < 16 && 16 * sent + i < cur.data.size(); ++i) {
-      b[i] = cur.data[16 * sent + i];
+    Beat b{};
+    for (size_t i = 0; in_req && i < kBB && kBB * sent + i < cur.data.size(); ++i) {
+      b[i] = cur.data[kBB * sent + i];
     }
-    SetBytes(m.wr_data_i, 128, b);
+    SetBytes(m.wr_data_i, kDataW, b);
     Drive();
     if (m.wr_done_o) {
       ASSERT_LT(done, issued);
@@ -263,7 +469,7 @@ TEST_F(DmaMasterTest, WritesOverlapTheirBResponses) {
   const uint64_t clocks = tb_.cycles() - t0;
   size_t beats = 0;
   for (const Req& r : reqs) {
-    beats += (r.off % 16 + r.data.size() + 15) / 16;
+    beats += (r.off % kBB + r.data.size() + kBB - 1) / kBB;
     if (!r.fail) std::memcpy(expect.data() + r.off, r.data.data(), r.data.size());
   }
   // The failed write's bytes are undefined (the slave drops them here): compare the rest.
@@ -273,11 +479,13 @@ TEST_F(DmaMasterTest, WritesOverlapTheirBResponses) {
   // Serial writes would pay 12 x 40 clocks of B latency; overlapped, about one.
   EXPECT_LT(clocks, beats + 3 * reqs.size() + 4 * 40);
 }
+TYPED_TEST(DmaMasterTest, WritesOverlapTheirBResponses) { this->WritesOverlapTheirBResponses(); }
 
 // Reads queued back to back (a request whenever the master takes one): every request's bytes
-// come in request order, exactly ceil(len/16) beats each with rd_last_o on its final one, the
+// come in request order, exactly ceil(len/BB) beats each with rd_last_o on its final one, the
 // error on the failing request only, and the latency is paid about once, not per request.
-TEST_F(DmaMasterTest, ReadsQueueBehindEachOther) {
+template <class V>
+void DmaMasterTest<V>::ReadsQueueBehindEachOther() {
   auto& m = tb_.model();
   axi_.timing().read_latency = 100;
   struct Req {
@@ -307,13 +515,13 @@ TEST_F(DmaMasterTest, ReadsQueueBehindEachOther) {
     if (m.rd_valid_o) {
       ASSERT_LT(got_req, issued + (took ? 1 : 0));
       const Req& r = reqs[got_req];
-      uint8_t b[16];
-      GetBytes(m.rd_data_o, 128, b);
-      const size_t n = std::min<size_t>(16, r.len - 16 * got_beats);
-      bytes.insert(bytes.end(), b, b + n);
+      Beat b;
+      GetBytes(m.rd_data_o, kDataW, b);
+      const size_t n = std::min<size_t>(kBB, r.len - kBB * got_beats);
+      bytes.insert(bytes.end(), b.begin(), b.begin() + n);
       ++got_beats;
       ++beats_total;
-      const size_t want = (r.len + 15) / 16;
+      const size_t want = (r.len + kBB - 1) / kBB;
       ASSERT_EQ(m.rd_last_o != 0, got_beats == want) << "request " << got_req;
       if (got_beats == want) {
         EXPECT_EQ(m.rd_err_o != 0, got_req == bad) << "request " << got_req;
@@ -334,26 +542,30 @@ TEST_F(DmaMasterTest, ReadsQueueBehindEachOther) {
   // Serial requests would pay 40 x 100 clocks of latency.
   EXPECT_LT(tb_.cycles() - t0, 12 * 100 + 2 * beats_total + 2 * reqs.size());
 }
+TYPED_TEST(DmaMasterTest, ReadsQueueBehindEachOther) { this->ReadsQueueBehindEachOther(); }
 
 // A long write streams its W beats with no gap between bursts (AW runs ahead).
-TEST_F(DmaMasterTest, LongWriteHasNoGapsBetweenBursts) {
+template <class V>
+void DmaMasterTest<V>::LongWriteHasNoGapsBetweenBursts() {
   auto& m = tb_.model();
   axi_.timing().write_latency = 4;
-  std::vector<uint8_t> data(4096);
+  constexpr size_t kBeats = 256;
+  hw::DmaBuffer big = RandomBuffer(256 + kBeats * kBB);
+  std::vector<uint8_t> data(kBeats * kBB);
   for (auto& b : data) b = static_cast<uint8_t>(rng_());
   m.wr_req_valid_i = 1;
-  m.wr_req_addr_i = buf_.bus() + 256;
-  m.wr_req_len_i = 4096;
+  m.wr_req_addr_i = big.bus() + 256;
+  m.wr_req_len_i = static_cast<uint16_t>(data.size());
   Tick();
   m.wr_req_valid_i = 0;
   size_t sent = 0;
   uint64_t first = 0, last = 0;
   bool done = false;
   for (uint64_t t = 0; t < kMaxClocks && !done; ++t) {
-    m.wr_data_valid_i = sent < 256;
-    uint8_t b[16] = {};
-    for (size_t i = 0; sent < 256 && i < 16; ++i) b[i] = data[16 * sent + i];
-    SetBytes(m.wr_data_i, 128, b);
+    m.wr_data_valid_i = sent < kBeats;
+    Beat b{};
+    for (size_t i = 0; sent < kBeats && i < kBB; ++i) b[i] = data[kBB * sent + i];
+    SetBytes(m.wr_data_i, kDataW, b);
     Drive();
     if (m.wr_data_valid_i && m.wr_data_ready_o) {
       if (sent == 0) first = tb_.cycles();
@@ -368,22 +580,26 @@ TEST_F(DmaMasterTest, LongWriteHasNoGapsBetweenBursts) {
   }
   m.wr_data_valid_i = 0;
   ASSERT_TRUE(done);
-  EXPECT_EQ(last - first, 255u) << "16 bursts of 16 beats, one beat per clock";
-  EXPECT_EQ(std::memcmp(buf_.data() + 256, data.data(), data.size()), 0);
+  EXPECT_EQ(last - first, kBeats - 1) << "16 or 17 bursts, one beat per clock";
+  EXPECT_EQ(std::memcmp(big.data() + 256, data.data(), data.size()), 0);
+}
+TYPED_TEST(DmaMasterTest, LongWriteHasNoGapsBetweenBursts) {
+  this->LongWriteHasNoGapsBetweenBursts();
 }
 
 // Many writes of random lengths and alignments posted back to back (the engine's beats in
 // request order); with `stalls` the request and data sources pause at random, the slave takes
-// W at 8 bytes per clock and B comes 30 clocks after WLAST (so the B FIFO fills). Checks: AW
-// stays at most 2 bursts ahead of W and every W burst has its AW; wr_done comes once per
+// W at half a beat per clock and B comes 30 clocks after WLAST (so the B FIFO fills). Checks:
+// AW stays at most 2 bursts ahead of W and every W burst has its AW; wr_done comes once per
 // request in order with wr_err for the failing request only (one burst in the middle of it gets
 // SLVERR); every byte lands exactly. Returns the W beats and the clocks from the first W beat
 // to the last (both ends included).
-void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clocks) {
+template <class V>
+void DmaMasterTest<V>::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clocks) {
   auto& m = tb_.model();
   axi_.timing().write_latency = stalls ? 30 : 4;
-  axi_.timing().bytes_per_cycle = stalls ? 8 : 16;
-  hw::DmaBuffer big = mem_.Alloc(128 * 1024);
+  axi_.timing().bytes_per_cycle = stalls ? kBB / 2 : kBB;
+  hw::DmaBuffer big = mem_.Alloc(128 * 1024 * kK);
   std::memset(big.data(), 0x5a, big.size());
   struct Req {
     uint64_t off;
@@ -398,16 +614,16 @@ void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clock
     // Mostly short writes (1-beat completions, small packets), some of up to 12 bursts (their
     // AWs wait on W while later requests queue up behind them).
     const uint32_t kind = rng_() % 8;
-    const size_t max_len = kind < 2 ? 16 : kind < 4 ? 64 : kind < 7 ? 300 : 3000;
-    const size_t len = i == bad ? 700 : 1 + rng_() % max_len;
+    const size_t max_len = kind < 2 ? 16 : kind < 4 ? 64 : kind < 7 ? 300 : 3000 * kK;
+    const size_t len = i == bad ? 700 * kK : 1 + rng_() % max_len;
     r.data.resize(len);
     for (auto& b : r.data) b = static_cast<uint8_t>(rng_());
     cursor = r.off + len;
-    if (i < bad) bursts_before_bad += ((big.bus() + r.off) % 256 + len - 1) / 256 + 1;
+    if (i < bad) bursts_before_bad += ((big.bus() + r.off) % kWindow + len - 1) / kWindow + 1;
     reqs.push_back(std::move(r));
   }
   ASSERT_LE(cursor, big.size());
-  // The second burst of the bad request (700 bytes: 3 or 4 bursts) answers SLVERR.
+  // The second burst of the bad request (700 x k bytes: 3 or 4 bursts) answers SLVERR.
   axi_.faults().error_write_burst =
       static_cast<int64_t>(axi_.stats().write_bursts + bursts_before_bad + 1);
   const uint64_t errors0 = axi_.stats().write_errors;
@@ -421,12 +637,14 @@ void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clock
       m.wr_req_len_i = static_cast<uint16_t>(reqs[issued].data.size());
     }
     m.wr_data_valid_i = data_req < issued && (!stalls || rng_() % 4 != 0);
-    uint8_t b[16] = {};
+    Beat b{};
     if (data_req < issued) {
       const auto& d = reqs[data_req].data;
-      for (size_t i = 0; i < 16 && 16 * data_beat + i < d.size(); ++i) b[i] = d[16 * data_beat + i];
+      for (size_t i = 0; i < kBB && kBB * data_beat + i < d.size(); ++i) {
+        b[i] = d[kBB * data_beat + i];
+      }
     }
-    SetBytes(m.wr_data_i, 128, b);
+    SetBytes(m.wr_data_i, kDataW, b);
     Drive();
     if (m.wr_done_o) {
       ASSERT_LT(done, data_req) << "wr_done before the request's data was taken";
@@ -435,7 +653,7 @@ void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clock
     }
     const bool took = m.wr_req_valid_i && m.wr_req_ready_o;
     if (m.wr_data_valid_i && m.wr_data_ready_o &&
-        ++data_beat == (reqs[data_req].data.size() + 15) / 16) {
+        ++data_beat == (reqs[data_req].data.size() + kBB - 1) / kBB) {
       ++data_req;
       data_beat = 0;
     }
@@ -467,7 +685,7 @@ void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clock
   std::vector<uint8_t> expect(big.size(), 0x5a);
   for (size_t i = 0; i < reqs.size(); ++i) {
     const Req& r = reqs[i];
-    aligned_beats += ((big.bus() + r.off) % 16 + r.data.size() + 15) / 16;
+    aligned_beats += ((big.bus() + r.off) % kBB + r.data.size() + kBB - 1) / kBB;
     // The failed write's bytes are undefined (the slave drops the failing burst): skip them.
     const uint8_t* src = i == bad ? big.data() + r.off : r.data.data();
     std::memcpy(expect.data() + r.off, src, r.data.size());
@@ -482,19 +700,33 @@ void DmaMasterTest::StreamWrites(bool stalls, size_t* w_beats, uint64_t* w_clock
 // With the request and data sources always valid, the W channel never idles between the first
 // and the last W beat: the next request is taken and its AW sent while the previous one's W
 // beats go out, and its first W beat follows the previous one's last directly.
-TEST_F(DmaMasterTest, BackToBackWritesHaveNoIdleWClock) {
+TYPED_TEST(DmaMasterTest, BackToBackWritesHaveNoIdleWClock) {
   size_t beats = 0;
   uint64_t clocks = 0;
-  StreamWrites(false, &beats, &clocks);
+  this->StreamWrites(false, &beats, &clocks);
   EXPECT_EQ(clocks, beats) << "idle W clocks between the first and the last beat";
 }
 
 // The same stream with random pauses on every side: still exact, in order, errors per request.
-TEST_F(DmaMasterTest, BackToBackWritesWithStallsStayExact) {
+TYPED_TEST(DmaMasterTest, BackToBackWritesWithStallsStayExact) {
   size_t beats = 0;
   uint64_t clocks = 0;
-  StreamWrites(true, &beats, &clocks);
+  this->StreamWrites(true, &beats, &clocks);
   EXPECT_GT(clocks, beats);  // the stalls did stall W
+}
+
+TEST(AxiMemory, BeatBytesMustBeABusWidth) {
+  hw::HostMemory mem;
+  for (uint32_t b : {0u, 8u, 24u, 256u}) {
+    AxiTiming t;
+    t.beat_bytes = b;
+    EXPECT_THROW(AxiMemory(mem, t), std::invalid_argument) << b;
+  }
+  for (uint32_t b : {16u, 32u, 64u, 128u}) {
+    AxiTiming t;
+    t.beat_bytes = b;
+    EXPECT_NO_THROW(AxiMemory(mem, t)) << b;
+  }
 }
 
 }  // namespace
