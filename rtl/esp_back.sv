@@ -26,9 +26,10 @@
 // Writes go to the DMA master in request order (A's output, B's completion, in whichever order
 // they asked); a FIFO of the requests' kinds routes wr_done_i, another the W data.
 //
-// Byte order: the lane's output and the DMA write data have byte 0 in [127:120]; the
-// completion beat is the 16-byte CQ entry of hw/regmap.toml (cookie, out_len, status, phase,
-// seq; little-endian fields), byte 0 in [127:120].
+// Byte order: the lanes' output words (ceil(out_len / (DataW / 8)) per packet) and the DMA
+// write data have byte 0 in [DataW-1 -: 8]; the completion beat is the 16-byte CQ entry of
+// hw/regmap.toml (cookie, out_len, status, phase, seq; little-endian fields), byte 0 in
+// [DataW-1 -: 8], the rest of the word zero (the write's length is 16).
 module esp_back
   import ipsec_reg_pkg::*;
   import esp_sa_pkg::*;
@@ -36,7 +37,11 @@ module esp_back
   import esp_engine_pkg::*;
 #(
   parameter int unsigned Slots = 1024,
-  localparam int unsigned SlotW = $clog2(Slots)
+  // Host bus width (dma_master's DataW) and the width of the lanes' output words: the lanes stay
+  // 128 bits, ipsec_top packs their output into DataW-bit words (rtl/doc/multilane.md).
+  parameter int unsigned DataW = 128,
+  localparam int unsigned SlotW = $clog2(Slots),
+  localparam int unsigned BB = DataW / 8  // bytes per bus word
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -81,7 +86,7 @@ module esp_back
   output logic [15:0]       wr_req_len_o,
   output logic              wr_data_valid_o,
   input  logic              wr_data_ready_i,
-  output logic [127:0]      wr_data_o,
+  output logic [DataW-1:0]  wr_data_o,
   input  logic              wr_done_i,
   input  logic              wr_err_i,
   // SA state write.
@@ -101,7 +106,7 @@ module esp_back
   input  lane_result_t      res_i,
   input  logic              out_valid_i,
   output logic              out_ready_o,
-  input  logic [127:0]      out_data_i,
+  input  logic [DataW-1:0]  out_data_i,
   input  logic              out_last_i,
   // Events, statistics, coalescing.
   output logic              ev_push_o,
@@ -487,7 +492,13 @@ module esp_back
   assign wr_req_len_o = b_req ? 16'd16 : a_req_q ? r_out_len_q[ai] : a_out_len_new;
   assign wr_data_valid_o = (d_head_a && s_has && r_write_q[si] && out_valid_i &&
                             s_left != 10'd0) || d_head_b;
-  assign wr_data_o = d_head_b ? dq_beat_q[dq_rp_q[1:0]] : out_data_i;
+  always_comb begin
+    wr_data_o = out_data_i;
+    if (d_head_b) begin
+      wr_data_o = '0;
+      wr_data_o[DataW-1 -: 128] = dq_beat_q[dq_rp_q[1:0]];  // the 16-byte entry: bytes 0..15
+    end
+  end
 
   assign eng_q_o = b_rec.q;
   assign eng_epoch_o = b_rec.epoch;
@@ -581,7 +592,7 @@ module esp_back
         r_cmt_q[ai] <= a_cmt_new;
         r_res_q[ai] <= 1'b1;
         r_out_pend_q[ai] <= a_write_new;
-        r_beats_q[ai] <= 10'((({2'd0, res_i.out_len}) + 16'd15) >> 4);
+        r_beats_q[ai] <= 10'((32'(res_i.out_len) + BB - 1) / BB);
         r_write_q[ai] <= a_write_new;
       end
       if (done_out) begin
@@ -651,6 +662,7 @@ module esp_back
   end
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
+  `ASSERT_INIT(DataWLegal_A, DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024)
   `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
   `ASSERT(StagesInOrder_A,
           ptr_t'(ap_q - bp_q) <= bcnt && ptr_t'(sp_q - bp_q) <= ptr_t'(ap_q - bp_q) &&

@@ -4,7 +4,7 @@
 //   front   hands records (back_t, the SA's cfg / state / state after the packet) when
 //           rec_ready_o, with random gaps; takes an SA's state as esp_front does: waits while
 //           haz_o, or takes fwd_st_o when fwd_o, else reads a shadow SA table written by sa_wr_o;
-//   lane    a result and ceil(out_len / 16) output beats per job, in job order, results running
+//   lane    a result and ceil(out_len / BB) output words per job, in job order, results running
 //           ahead of the previous job's beats, random stalls;
 //   DMA     the DMA master's write port: requests with random ready (at most 8 unanswered, 4
 //           with data to come), data beats in request order, wr_done in order after a latency,
@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "Vesp_back.h"
+#include "Vesp_back_w1024.h"
 #include "hw/gen/ipsec_regs.h"
 #include "sim/harness/tb.h"
 #include "tests/rtl/esp_back_tb.h"
@@ -48,8 +49,13 @@ constexpr uint64_t kOutBase = 0x1000'0000;
 constexpr uint64_t kOutStride = 0x4000;  // one output buffer per record (out_len < 16 KiB)
 constexpr uint64_t kCqBase = 0x8000'0000'0000;
 constexpr uint64_t kCqStride = 0x1000;
+// V: the Verilated esp_back (Vesp_back: 128-bit host bus; Vesp_back_w1024: DataW = 1024, so
+// the lane's output comes in 128-byte words and every write beat carries 128 bytes).
+template <class V>
 class BackBench {
  public:
+  static constexpr size_t kBB = sizeof(V::wr_data_o);  // bytes per bus word
+
   BackBench(Knobs k, uint64_t seed) : k_(std::move(k)), rng_(seed) {}
 
   Stats Run() {
@@ -235,12 +241,13 @@ class BackBench {
     if (open.empty()) return;
     const size_t id = recs_.size();
     Rec r;
-    r.q = open[rng_() % open.size()];
+    // small: queues and SAs in turn (SA i on queue i when they are as many: an RSS-like spread)
+    r.q = open[k_.small ? id % open.size() : rng_() % open.size()];
     r.epoch = qs_[r.q].epoch;
     r.cookie = static_cast<uint32_t>(rng_());
     r.irq = Pct(10);
     r.seq = rng_() % 100'000;
-    r.slot = static_cast<uint8_t>(rng_() % k_.slots);
+    r.slot = static_cast<uint8_t>(k_.small ? id % k_.slots : rng_() % k_.slots);
     r.out_addr = kOutBase + id * kOutStride + rng_() % 16;
     auto pick = [&](std::initializer_list<Status> l) {
       return S(*(l.begin() + rng_() % l.size()));
@@ -362,7 +369,7 @@ class BackBench {
   }
 
   // ------------------------------------------------------------------------ lane
-  size_t Beats(size_t j) const { return (recs_[lane_jobs_[j]].out_len + 15u) / 16u; }
+  size_t Beats(size_t j) const { return (recs_[lane_jobs_[j]].out_len + kBB - 1) / kBB; }
 
   void DriveLane() {
     auto& m = tb_.model();
@@ -374,14 +381,14 @@ class BackBench {
     }
     while (beat_job_ < lane_jobs_.size() && Beats(beat_job_) == 0) ++beat_job_;
     m.out_valid_i = beat_job_ < lane_jobs_.size() && Pct(k_.beat_pct);
-    uint8_t b[16] = {};
+    uint8_t b[kBB] = {};
     if (beat_job_ < lane_jobs_.size()) {
       const Rec& r = recs_[lane_jobs_[beat_job_]];
-      for (size_t i = 0; i < 16 && 16 * beat_k_ + i < r.out.size(); ++i)
-        b[i] = r.out[16 * beat_k_ + i];
+      for (size_t i = 0; i < kBB && kBB * beat_k_ + i < r.out.size(); ++i)
+        b[i] = r.out[kBB * beat_k_ + i];
       m.out_last_i = beat_k_ + 1 == Beats(beat_job_);
     }
-    sim::SetBytes(m.out_data_i, 128, b);
+    sim::SetBytes(m.out_data_i, 8 * kBB, b);
   }
 
   // ------------------------------------------------------------------------ outputs
@@ -487,9 +494,9 @@ class BackBench {
     ++progress_;
     for (auto& w : wq_) {
       if (w.data_done) continue;
-      uint8_t b[16];
-      sim::GetBytes(m.wr_data_o, 128, b);
-      const size_t n = std::min<size_t>(16, w.len - w.data.size());
+      uint8_t b[kBB];
+      sim::GetBytes(m.wr_data_o, 8 * kBB, b);
+      const size_t n = std::min<size_t>(kBB, w.len - w.data.size());
       w.data.insert(w.data.end(), b, b + n);
       if (w.data.size() == w.len) {
         w.data_done = true;
@@ -681,7 +688,7 @@ class BackBench {
 
   Knobs k_;
   std::mt19937_64 rng_;
-  sim::Tb<Vesp_back> tb_{"esp_back"};
+  sim::Tb<V> tb_{"esp_back"};
   Stats st_;
   std::vector<Rec> recs_;
   size_t gen_ = 0, handed_ = 0, progress_ = 0;

@@ -2,16 +2,31 @@
 // are in tests/rtl/esp_back_bench.h).
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "tests/rtl/esp_back_bench.h"
 #include "tests/rtl/rtl_test_util.h"
 
 namespace ipsec::rtltest {
 namespace {
 
+// Every test at the 128-bit host bus and at 1024 bits (DataW; the lane's output in 128-byte
+// words).
+template <class V>
+class EspBackTest : public ::testing::Test {};
+struct WidthName {
+  template <class V>
+  static std::string GetName(int) {
+    return "Bus" + std::to_string(8 * BackBench<V>::kBB);
+  }
+};
+using Widths = ::testing::Types<Vesp_back, Vesp_back_w1024>;
+TYPED_TEST_SUITE(EspBackTest, Widths, WidthName);
+
 // Several seeds (IPSEC_SEED = the first), each with its own SA and queue counts and its own
 // stall rates (from 35% to 100% ready), write latency 1..40 clocks, and random errors:
 // completion and output write errors, refused commits, descriptor read errors.
-TEST(EspBackTest, RandomRecordsMatchTheReference) {
+TYPED_TEST(EspBackTest, RandomRecordsMatchTheReference) {
   const uint64_t seed = TestSeed(1);
   const int slots[] = {1, 4, 16, 6, 2, 12}, queues[] = {1, 3, 4, 2, 8, 3};
   Stats all;
@@ -26,7 +41,7 @@ TEST(EspBackTest, RandomRecordsMatchTheReference) {
                    &kn.cmt_ready_pct, &kn.gen_pct}) {
       *p = k == 5 ? 100 : 35 + static_cast<int>(rng() % 66);
     }
-    const Stats s = BackBench(kn, seed + k).Run();
+    const Stats s = BackBench<TypeParam>(kn, seed + k).Run();
     ASSERT_FALSE(::testing::Test::HasFailure()) << "seed " << seed + k << " run " << k;
     Print(("seed " + std::to_string(seed + k) + " run " + std::to_string(k)).c_str(), s);
     EXPECT_GT(s.cpl_errors, 0);
@@ -64,7 +79,7 @@ Knobs Quiet(int records) {
 // Decap packets verified by the lane (OK); the commit of record 1 is refused (another packet
 // with that number verified first) and its output write fails: the model has a REPLAY there
 // (it never writes that output), not a DMA_ERROR.
-TEST(EspBackTest, RefusedCommitWithFailedOutputWriteIsReplay) {
+TYPED_TEST(EspBackTest, RefusedCommitWithFailedOutputWriteIsReplay) {
   Knobs k = Quiet(4);
   k.shape = [](Rec& r, size_t) {
     r.lane = r.decap = r.acct = r.icv_ok = true;
@@ -74,38 +89,41 @@ TEST(EspBackTest, RefusedCommitWithFailedOutputWriteIsReplay) {
   };
   k.refuse = {1};
   k.fail_out = {1};
-  BackBench b(k, 7);
+  BackBench<TypeParam> b(k, 7);
   const Stats s = b.Run();
   Print("refused commit + output error", s);
   EXPECT_EQ(s.status[S(Status::kReplay)], 1);
   EXPECT_EQ(s.status[S(Status::kOk)], 3);
 }
 
-// Back-to-back encap records with 113..128-byte outputs (8 beats, + 1 for the completion), 4
-// SAs in turn, no stall anywhere, write latency 4: the W channel carries a beat every clock.
-TEST(EspBackTest, BackToBackSmallRecordsHaveNoIdleWClock) {
+// Back-to-back encap records with 113..128-byte outputs (8 beats at 128 bits, 1 at 1024, + 1 for
+// the completion), 4 SAs in turn, no stall anywhere, write latency 4: the W channel carries a
+// beat every clock. At 1024 bits that is a record every 2 clocks, the rate 4 lanes need at
+// 64 B, with 4 queues in turn (one queue: a record per completion round trip, about 6 clocks).
+TYPED_TEST(EspBackTest, BackToBackSmallRecordsHaveNoIdleWClock) {
   Knobs k = Quiet(600);
   k.small = true;
   k.slots = 4;
-  k.queues = 1;
+  k.queues = BackBench<TypeParam>::kBB == 16 ? 1 : 4;
   k.hand_pct = k.res_pct = k.beat_pct = k.req_ready_pct = k.data_ready_pct = 100;
   k.cmt_ready_pct = k.gen_pct = 100;
   k.lat_min = k.lat_max = 4;
-  const Stats s = BackBench(k, 3).Run();
+  const Stats s = BackBench<TypeParam>(k, 3).Run();
   Print("back to back", s);
-  EXPECT_EQ(s.w_beats, 600u * 9);
+  const size_t per = (128 + BackBench<TypeParam>::kBB - 1) / BackBench<TypeParam>::kBB + 1;
+  EXPECT_EQ(s.w_beats, 600u * per);
   EXPECT_EQ(s.idle_w, 0u);
-  EXPECT_LT(s.cycles, 600u * 9 + 100);
+  EXPECT_LT(s.cycles, 600u * per + 100);
 }
 
 // Two queues; the completion write of record 60 fails: one QUEUE_ERROR and stop for its
 // queue, that queue's records fetched behind it have no effect but their release (the
 // reference expects nothing else), the other queue's records all complete.
-TEST(EspBackTest, FailedCompletionWriteDropsOnlyItsQueue) {
+TYPED_TEST(EspBackTest, FailedCompletionWriteDropsOnlyItsQueue) {
   Knobs k = Quiet(400);
   k.queues = 2;
   k.fail_cpl = {60};
-  const Stats s = BackBench(k, 11).Run();
+  const Stats s = BackBench<TypeParam>(k, 11).Run();
   Print("completion write error", s);
   ASSERT_EQ(s.cpl_errors, 1);
   const int bad = s.drop_per_q[0] > 0 ? 0 : 1;
@@ -118,11 +136,11 @@ TEST(EspBackTest, FailedCompletionWriteDropsOnlyItsQueue) {
 
 // Encap packets; the output write of record 5 fails: DMA_ERROR with out_len 0 (the reference
 // checks the entry), its SA accounting as OK (the model accounts before the write).
-TEST(EspBackTest, FailedOutputWriteGivesDmaError) {
+TYPED_TEST(EspBackTest, FailedOutputWriteGivesDmaError) {
   Knobs k = Quiet(20);
   k.small = true;
   k.fail_out = {5};
-  const Stats s = BackBench(k, 5).Run();
+  const Stats s = BackBench<TypeParam>(k, 5).Run();
   Print("output write error", s);
   EXPECT_EQ(s.status[S(Status::kDmaError)], 1);
   EXPECT_EQ(s.status[S(Status::kOk)], 19);
@@ -132,7 +150,7 @@ TEST(EspBackTest, FailedOutputWriteGivesDmaError) {
 // completion in one clock; the queue is reset then (record 20, in the ring's second pass: phase
 // 0). The completion still goes out with the entry as requested (phase 0, not the new ring's
 // 1), and is neither counted nor signalled; records 21.. of the old epoch are dropped.
-TEST(EspBackTest, QueueResetAfterTheCompletionRequestKeepsItsEntry) {
+TYPED_TEST(EspBackTest, QueueResetAfterTheCompletionRequestKeepsItsEntry) {
   Knobs k = Quiet(40);
   k.queues = 1;
   k.req_ready_pct = 100;
@@ -142,7 +160,7 @@ TEST(EspBackTest, QueueResetAfterTheCompletionRequestKeepsItsEntry) {
     r.status = S(Status::kMalformed);
   };
   k.reset = {20};
-  const Stats s = BackBench(k, 9).Run();
+  const Stats s = BackBench<TypeParam>(k, 9).Run();
   Print("queue reset", s);
   EXPECT_EQ(s.resets_in_cpl, 1);
   EXPECT_EQ(s.completions + 1 + s.dropped, 40);
