@@ -13,17 +13,21 @@
 //     HdrBeats beats (header RAM, for the front's classifier). A failed descriptor read of a
 //     live queue stops the queue at once (f_stop_o) and becomes a PreFetchErr record; the
 //     descriptors already requested behind it are discarded without effect.
-//   packet reads: in record order, each into a circular packet buffer (PbufBeats x 128 bits,
-//     beats contiguous with wrap-around), reserved when requested and released as the feeder
-//     sends the beats (or when the front hands the record on without a job), in buffer order.
+//   packet reads: in record order, each into a circular packet buffer (PbufBytes in DataW-bit
+//     words, a packet's words contiguous with wrap-around), reserved when requested and released
+//     as the feeder sends them (or when the front hands the record on without a job), in buffer
+//     order.
 //
 // The front takes the records in fetch order (s_*_o from the record at the ring's head,
 // hand_i); the feeder sends a job's input beats from the front's record to the lane
-// (feed_start_i). Responses of the DMA master come in request order; a small tag FIFO says
-// for each request in flight whether it is a descriptor (queue, epoch) or a packet (record).
+// (feed_start_i), 128 bits a clock from the DataW-bit words of the buffer. Responses of the DMA
+// master come in request order (DataW-bit beats, BB = DataW / 8 bytes: a descriptor in
+// ceil(32 / BB) beats, a packet of len bytes in ceil(len / BB)); a small tag FIFO says for each
+// request in flight whether it is a descriptor (queue, epoch) or a packet (record).
 //
-// Byte order: every bus has byte 0 in [127:120] (descriptor: byte 0 in [255:248]). The packet
-// buffer holds the packet as read (EXPLICIT_IV bytes included).
+// Byte order: every bus has byte 0 in its top bits ([DataW-1 -: 8] on rd_data_i, [127:120] on
+// in_data_o, [255:248] in a descriptor). The packet buffer holds the packet as read
+// (EXPLICIT_IV bytes included).
 module esp_fetch
   import ipsec_reg_pkg::*;
   import esp_lane_pkg::*;
@@ -32,7 +36,8 @@ module esp_fetch
   parameter int unsigned Slots = 1024,
   parameter int unsigned HdrBeats = 6,
   parameter int unsigned NRec = 128,        // records (power of two)
-  parameter int unsigned PbufBeats = 2048,  // packet buffer (power of two, >= 2 x 577)
+  parameter int unsigned DataW = 128,       // host bus (dma_master's): 128, 256, 512 or 1024
+  parameter int unsigned PbufBytes = 32768, // packet buffer (power of two, >= 2 x 577 x 16)
   localparam int unsigned HdrW = 8 * 16 * HdrBeats
 ) (
   input  logic              clk_i,
@@ -55,7 +60,7 @@ module esp_fetch
   output logic [63:0]       rd_req_addr_o,
   output logic [15:0]       rd_req_len_o,
   input  logic              rd_valid_i,
-  input  logic [127:0]      rd_data_i,
+  input  logic [DataW-1:0]  rd_data_i,
   input  logic              rd_last_i,
   input  logic              rd_err_i,
   // The front's record (the oldest one).
@@ -82,15 +87,21 @@ module esp_fetch
 );
   `include "prim_assert.svh"
 
+  localparam int unsigned BB = DataW / 8;            // bytes a word (bus beat)
+  localparam int unsigned OffW = $clog2(BB);
+  localparam int unsigned R = BB / 16;                // 128-bit lane beats a word
+  localparam int unsigned SubW = R > 1 ? $clog2(R) : 1;
+  localparam int unsigned PbufWords = PbufBytes / BB;
+  localparam int unsigned DescBeats = BB >= 32 ? 1 : 2;
   localparam int unsigned RW = $clog2(NRec);
-  localparam int unsigned BW = $clog2(PbufBeats);
+  localparam int unsigned BW = $clog2(PbufWords);
   localparam int unsigned NTag = NRec;      // read requests in flight (descriptors + packets)
   localparam int unsigned TW = $clog2(NTag);
 
   // ---------------------------------------------------------------------------- storage
   // Plain arrays, each with one write and one read port.
-  logic [127:0]    pbuf_q [PbufBeats];       // packet buffer (write: DMA; read: feeder)
-  logic [127:0]    hdr_q  [HdrBeats][NRec];  // header beat k of each record (read: front)
+  logic [DataW-1:0] pbuf_q [PbufWords];     // packet buffer (write: DMA; read: feeder)
+  logic [127:0]    hdr_q  [HdrBeats][NRec];  // header bytes 16k.. of each record (read: front)
   logic [255:0]    desc_q [NRec];            // descriptors (read: front)
   logic [63:0]     raddr_q [NRec];           // packet address, length, checks (read: requester)
   logic [15:0]     rlen_q [NRec];
@@ -101,8 +112,8 @@ module esp_fetch
   logic [3:0]      pre_st_q [NRec];
   logic [2:0]      rq_q [NRec];
   logic [3:0]      rep_q [NRec];
-  logic [BW-1:0]   bstart_q [NRec];          // first beat in the packet buffer
-  logic [BW:0]     span_q [NRec];            // beats reserved in it
+  logic [BW-1:0]   bstart_q [NRec];          // first word in the packet buffer
+  logic [BW:0]     span_q [NRec];            // words reserved in it
   // Ring pointers (one extra bit): head (front) <= chk (next packet request) <= alloc.
   logic [RW:0]     h_ptr_q, c_ptr_q, a_ptr_q;
   logic [RW:0]     nrec;
@@ -113,11 +124,10 @@ module esp_fetch
   logic [2:0]      tq_q [NTag];
   logic [3:0]      tep_q [NTag];
   logic [TW:0]     t_wr_q, t_rd_q;
-  // Packet buffer: reservation (request order) and write pointers, beats in use.
+  // Packet buffer: reservation (request order) and write pointers, words in use.
   logic [BW-1:0]   bres_q, bwr_q;
   logic [BW:0]     used_q;
   logic [9:0]      beat_q;                   // beat of the response coming in
-  logic [127:0]    d0_q;                     // a descriptor's first beat
 
   logic [RW-1:0] h, c, a;
   assign h = h_ptr_q[RW-1:0];
@@ -138,20 +148,32 @@ module esp_fetch
   assign s_epoch_o = rep_q[h];
 
   // ---------------------------------------------------------------------------- feeder
+  // It reads the word at feed_ptr_q and sends its R 128-bit beats (feed_sub_q), top bits first;
+  // a word is released once its last fed beat is sent.
   logic [BW-1:0] feed_ptr_q;
-  logic [9:0]    feed_left_q;
+  logic [SubW-1:0] feed_sub_q;
+  logic [9:0]    feed_left_q;  // 128-bit beats left
   logic [15:0]   feed_rem_q;   // bytes left to feed
-  logic [BW:0]   feed_extra_q; // beats of the record past the fed ones (released at the end)
-  logic          fed_q;        // the front's record was fed (the feeder releases its beats)
-  logic          feed_beat, feed_last;
+  logic [BW:0]   feed_extra_q; // words of the record past the fed ones (released at the end)
+  logic          fed_q;        // the front's record was fed (the feeder releases its words)
+  logic          feed_beat, feed_last, feed_word;
   logic [9:0]    feed_beats;
+  logic [BW:0]   feed_words;
+  logic [DataW-1:0] feed_rd;
   assign feed_beats = 10'((({2'd0, feed_len_i}) + 16'd15) >> 4);
+  assign feed_words = (BW + 1)'((({2'd0, feed_len_i}) + 16'(BB - 1)) >> OffW);
+  assign feed_rd = pbuf_q[feed_ptr_q];
   assign in_valid_o = feed_left_q != 10'd0;
-  assign in_data_o = pbuf_q[feed_ptr_q];
+  if (R > 1) begin : gen_sub
+    assign in_data_o = feed_rd[DataW-1 - 128 * feed_sub_q -: 128];
+  end else begin : gen_nosub
+    assign in_data_o = feed_rd;
+  end
   assign in_last_o = feed_left_q == 10'd1;
   assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
   assign feed_beat = in_valid_o && in_ready_i;
   assign feed_last = feed_beat && feed_left_q == 10'd1;
+  assign feed_word = feed_beat && (feed_sub_q == SubW'(R - 1) || feed_left_q == 10'd1);
   assign feed_busy_o = feed_left_q != 10'd0;
 
   // -------------------------------------------------------------------------- fetcher
@@ -181,6 +203,16 @@ module esp_fetch
   logic [RW-1:0] t_rec;
   logic          d_beat, d_last, p_beat, p_last;
   logic [255:0]  d_full;
+  if (DescBeats == 2) begin : gen_d2
+    logic [127:0] d0_q;  // a descriptor's first beat
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) d0_q <= 128'd0;
+      else if (d_beat && !rd_last_i) d0_q <= rd_data_i[DataW-1 -: 128];
+    end
+    assign d_full = {d0_q, rd_data_i[DataW-1 -: 128]};
+  end else begin : gen_d1
+    assign d_full = rd_data_i[DataW-1 -: 256];
+  end
   assign t_pkt = tpkt_q[t_rd_q[TW-1:0]];
   assign t_rec = trec_q[t_rd_q[TW-1:0]];
   assign f_q_o = tq_q[t_rd_q[TW-1:0]];
@@ -189,7 +221,6 @@ module esp_fetch
   assign d_last = d_beat && rd_last_i;
   assign p_beat = rd_valid_i && t_pkt;
   assign p_last = p_beat && rd_last_i;
-  assign d_full = {d0_q, rd_data_i};
   // A descriptor that came back: a record for it when its queue takes it.
   logic d_alloc;
   assign d_alloc = d_last && f_take_i;
@@ -202,8 +233,8 @@ module esp_fetch
   assign c_any = c_ptr_q != a_ptr_q;
   assign c_skip = c_any && filled_q[c];  // only a PreFetchErr record is complete already
   assign c_pre = c_any && !filled_q[c] && rdst_q[c] != StatusOk;
-  assign c_span = (BW + 1)'((({1'b0, rlen_q[c]}) + 17'd15) >> 4);
-  assign c_room = {1'b0, used_q} + {1'b0, c_span} <= (BW + 2)'(PbufBeats);
+  assign c_span = (BW + 1)'((({1'b0, rlen_q[c]}) + 17'(BB - 1)) >> OffW);
+  assign c_room = {1'b0, used_q} + {1'b0, c_span} <= (BW + 2)'(PbufWords);
   assign t_room = (t_wr_q - t_rd_q) != (TW + 1)'(NTag);
   assign c_pkt = c_any && !filled_q[c] && rdst_q[c] == StatusOk && c_room && t_room;
 
@@ -229,11 +260,11 @@ module esp_fetch
     end
   end
 
-  // Beats in use: + a packet's span when requested, - each fed beat, - the rest of a fed
+  // Words in use: + a packet's span when requested, - each fed word, - the rest of a fed
   // record's span after its last fed beat, - a record's span when handed on without a feed.
-  // Beats are freed in buffer order (the next packet's beats follow the last one's, with
+  // Words are freed in buffer order (the next packet's words follow the last one's, with
   // wrap-around): a record handed on without a feed while the feeder still sends an earlier
-  // record's beats gives its span back with that feed's last beat (h_defer), not before. The
+  // record's words gives its span back with that feed's last beat (h_defer), not before. The
   // front may start a record's feed and hand it on in the same clock (fed_now).
   logic [BW:0] used_d;
   logic        h_defer, fed_now;
@@ -242,7 +273,7 @@ module esp_fetch
   always_comb begin
     used_d = used_q;
     if (pk_req) used_d = used_d + c_span;
-    if (feed_beat) used_d = used_d - (BW + 1)'(1);
+    if (feed_word) used_d = used_d - (BW + 1)'(1);
     if (feed_last) used_d = used_d - feed_extra_q;
     if (hand_i && !fed_now && !h_defer) used_d = used_d - h_span;
   end
@@ -264,7 +295,9 @@ module esp_fetch
   end
   always_ff @(posedge clk_i) begin
     for (int k = 0; k < int'(HdrBeats); k++) begin
-      if (p_beat && beat_q == 10'(k)) hdr_q[k][t_rec] <= rd_data_i;
+      if (p_beat && beat_q == 10'(k / int'(R))) begin
+        hdr_q[k][t_rec] <= rd_data_i[DataW-1 - 128 * (k % int'(R)) -: 128];
+      end
     end
   end
   always_ff @(posedge clk_i) begin
@@ -314,8 +347,8 @@ module esp_fetch
       bwr_q <= '0;
       used_q <= '0;
       beat_q <= 10'd0;
-      d0_q <= 128'd0;
       feed_ptr_q <= '0;
+      feed_sub_q <= '0;
       feed_left_q <= 10'd0;
       feed_rem_q <= 16'd0;
       feed_extra_q <= '0;
@@ -335,7 +368,6 @@ module esp_fetch
         beat_q <= rd_last_i ? 10'd0 : beat_q + 10'd1;
         if (rd_last_i) t_rd_q <= t_rd_q + (TW + 1)'(1);
       end
-      if (d_beat && !rd_last_i) d0_q <= rd_data_i;
       if (d_alloc) begin
         a_ptr_q <= a_ptr_q + (RW + 1)'(1);
         filled_q[a] <= rd_err_i;  // a failed descriptor read: complete (PreFetchErr)
@@ -353,11 +385,17 @@ module esp_fetch
         // Else the hand-over releases the span; a record handed on now is no longer the front's.
         fed_q <= feed_beats != 10'd0 && !hand_i;
         feed_ptr_q <= bstart_q[h];
+        feed_sub_q <= '0;
         feed_left_q <= feed_beats;
         feed_rem_q <= {2'd0, feed_len_i};
-        feed_extra_q <= h_span - (BW + 1)'(feed_beats);
+        feed_extra_q <= h_span - feed_words;
       end else if (feed_beat) begin
-        feed_ptr_q <= feed_ptr_q + BW'(1);
+        if (feed_word) begin
+          feed_ptr_q <= feed_ptr_q + BW'(1);
+          feed_sub_q <= '0;
+        end else begin
+          feed_sub_q <= feed_sub_q + SubW'(1);
+        end
         feed_left_q <= feed_left_q - 10'd1;
         feed_rem_q <= feed_rem_q - 16'd16;
       end
@@ -366,13 +404,14 @@ module esp_fetch
     end
   end
 
-  `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && (PbufBeats & (PbufBeats - 1)) == 0 &&
-               PbufBeats >= 2 * 577)
+  `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && (PbufWords & (PbufWords - 1)) == 0 &&
+               PbufBytes >= 2 * 577 * 16 &&
+               (DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024))
   `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
   `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0 && s_valid_o && !fed_q)
-  `ASSERT(FeedWithinSpan_A, feed_start_i |-> (BW + 1)'(feed_beats) <= h_span)
+  `ASSERT(FeedWithinSpan_A, feed_start_i |-> feed_words <= h_span)
   `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
-  `ASSERT(DescTwoBeats_A, d_last |-> beat_q == 10'd1)
-  `ASSERT(BufferInUse_A, used_q <= (BW + 1)'(PbufBeats))
+  `ASSERT(DescBeats_A, d_last |-> beat_q == 10'(DescBeats - 1))
+  `ASSERT(BufferInUse_A, used_q <= (BW + 1)'(PbufWords))
 
 endmodule

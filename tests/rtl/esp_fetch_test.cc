@@ -1,13 +1,17 @@
 // esp_fetch testbench: rtl/esp_fetch.sv (the packet engine's fetcher and feeder; Slots = 16,
 // NRec = 32) alone, driven by C++ models of its neighbours and checked against a reference
-// (hw/model/device_model.cc Execute's descriptor checks; rtl/doc/esp_engine.md, Fetcher):
+// (hw/model/device_model.cc Execute's descriptor checks; rtl/doc/esp_engine.md, Fetcher).
+// Built twice: esp_fetch_test on vesp_fetch (DataW = 128) and esp_fetch_w1024_test on
+// vesp_fetch_w1024 (DataW = 1024, ESP_FETCH_W1024): the DMA read port answers BB = DataW / 8
+// bytes a beat and the packet buffer is checked in BB-byte words.
 //   queues  dma_queues' side: a few queues of descriptors, each with its next index to request
 //           and its head, epoch and stopped flag; pick_* offers a random queue with descriptors
 //           left; f_take = same epoch and not stopped; a stopped queue is reset a while later
 //           (new epoch, requests again from its head) and queues are also reset at random, so
 //           descriptors whose reads are on their way are refused (f_take = 0);
 //   DMA     the DMA master's read port: requests with random ready, whole answers in request
-//           order after a random latency with random gaps between beats (byte 0 in [127:120]),
+//           order after a random latency with random gaps between beats (ceil(len / BB) beats,
+//           byte 0 in the top bits),
 //           a bus error on chosen requests (rd_err with the last beat);
 //   front   takes the oldest record (s_*) after a random delay: starts the feeder with the
 //           descriptor's in_len (sometimes fewer bytes, as for an IPv4 total length below it,
@@ -19,8 +23,8 @@
 // BAD_DESCRIPTOR / MALFORMED per Execute's checks, DMA_ERROR after a failed packet read, else
 // PreOk with the packet's first header beats. Packet reads are requested in record order for
 // exactly the records whose descriptor passed the checks, at in_addr for in_len bytes, each
-// into the packet buffer beats after the previous one's, which must be free (released beat by
-// beat as fed, the rest of the span at the feed's end, all of it when handed on without a
+// into the packet buffer words after the previous one's, which must be free (released word by
+// word as fed, the rest of the span at the feed's end, all of it when handed on without a
 // job); fed beats are the packet's bytes with in_keep / in_last right. A run must end with every
 // descriptor taken and the fetcher idle, and never go 20000 clocks without progress.
 #include <gtest/gtest.h>
@@ -33,7 +37,15 @@
 #include <string>
 #include <vector>
 
+#if defined(ESP_FETCH_W1024)
+#include "Vesp_fetch_w1024.h"
+using VFetch = Vesp_fetch_w1024;
+constexpr int kDataW = 1024;  // -GDataW=1024 (sim/CMakeLists.txt)
+#else
 #include "Vesp_fetch.h"
+using VFetch = Vesp_fetch;
+constexpr int kDataW = 128;
+#endif
 #include "hw/gen/ipsec_regs.h"
 #include "sim/harness/tb.h"
 #include "tests/rtl/rtl_test_util.h"
@@ -46,7 +58,9 @@ using hw::Status;
 constexpr int kSlots = 16;    // -GSlots=16 (sim/CMakeLists.txt)
 constexpr int kHdrBeats = 6;  // esp_fetch's default HdrBeats
 constexpr int kQueues = 8;
-constexpr uint32_t kPbufBeats = 2048;  // esp_fetch's default PbufBeats    // pick_q_i is 3 bits
+constexpr uint32_t kBB = kDataW / 8;          // bytes a DMA beat / packet buffer word
+constexpr uint32_t kPbufWords = 32768 / kBB;  // esp_fetch's default PbufBytes
+constexpr uint32_t kSub = kBB / 16;           // fed (128-bit) beats a word
 constexpr uint64_t kSqBase = 0x10'0000'0000;
 constexpr uint64_t kSqStride = 0x1'0000'0000;
 constexpr uint8_t kPreOk = 0, kPreStatus = 1, kPreFetchErr = 2;  // esp_engine_pkg::pre_e
@@ -162,7 +176,7 @@ class FetchBench {
     hw::SqDesc d{};
     uint8_t pre = kPreOk, pre_st = 0;
     bool pkt_done = false;
-    uint32_t bstart = 0, span = 0;  // its beats in the packet buffer (reserved at the request)
+    uint32_t bstart = 0, span = 0;  // its words in the packet buffer (reserved at the request)
   };
   struct Feed {  // a job's input beats
     uint64_t addr = 0;
@@ -270,11 +284,11 @@ class FetchBench {
     m.rd_valid_i = beat;
     m.rd_last_i = beat && r->sent + 1 == r->beats;
     m.rd_err_i = beat && r->sent + 1 == r->beats && r->err;
-    uint8_t bytes[16];
-    for (int i = 0; i < 16; ++i) {
-      bytes[i] = r == nullptr ? static_cast<uint8_t>(rng_()) : BeatByte(*r, r->sent * 16 + i);
+    uint8_t bytes[kBB];
+    for (uint32_t i = 0; i < kBB; ++i) {
+      bytes[i] = r == nullptr ? static_cast<uint8_t>(rng_()) : BeatByte(*r, r->sent * kBB + i);
     }
-    sim::SetBytes(m.rd_data_i.data(), 128, bytes);
+    sim::SetBytes(m.rd_data_i.data(), kDataW, bytes);
     Front(m);
     m.in_ready_i = Pct(k_.in_ready_pct);
     tb_.Eval();
@@ -296,13 +310,14 @@ class FetchBench {
 
   uint8_t BeatByte(const Read& r, uint32_t i) {
     if (!r.desc) return MemByte(r.addr + i);
+    if (i >= 32) return static_cast<uint8_t>(rng_());  // past the descriptor (wide beats)
     uint8_t d[32];
     DescBytes(qs_[r.q].descs[r.idx], d);
     return d[i];
   }
 
   // The front: check the record at s_*, start the feeder, hand it on.
-  void Front(Vesp_fetch& m) {
+  void Front(VFetch& m) {
     m.hand_i = 0;
     m.feed_start_i = 0;
     m.feed_len_i = 0;
@@ -348,7 +363,7 @@ class FetchBench {
     ++progress_;
   }
 
-  void CheckRecord(Vesp_fetch& m) {
+  void CheckRecord(VFetch& m) {
     ASSERT_FALSE(exp_.empty()) << "a record at the front that no taken descriptor made";
     const Rec& e = Find(exp_.front());
     const std::string where = " (record " + std::to_string(st_.records) + ", queue " +
@@ -375,7 +390,7 @@ class FetchBench {
   }
 
   // After the inputs settled: requests, responses, feed beats.
-  void Sample(Vesp_fetch& m, uint64_t now, int pick, Read* beat) {
+  void Sample(VFetch& m, uint64_t now, int pick, Read* beat) {
     // The descriptor answer: fetch_ok / f_stop as dma_queues would count them.
     if (beat != nullptr && beat->desc && m.rd_last_i) {
       ASSERT_EQ(m.f_q_o, beat->q);
@@ -449,24 +464,24 @@ class FetchBench {
         ASSERT_EQ(m.rd_req_addr_o, rec.d.in_addr) << "packet read address";
         ASSERT_EQ(m.rd_req_len_o, rec.d.in_len) << "packet read length";
         rd.rec = pkt_exp_.front();
-        // Its beats follow the previous packet's in the buffer and must all be free.
+        // Its words follow the previous packet's in the buffer and must all be free.
         rec.bstart = bres_;
-        rec.span = (rec.d.in_len + 15) / 16;
+        rec.span = (rec.d.in_len + kBB - 1) / kBB;
         for (uint32_t i = 0; i < rec.span; ++i) {
-          int& o = owner_[(bres_ + i) % kPbufBeats];
-          ASSERT_EQ(o, -1) << "packet read for record " << rd.rec << " into buffer beat "
-                           << (bres_ + i) % kPbufBeats << ", still in use by record " << o
+          int& o = owner_[(bres_ + i) % kPbufWords];
+          ASSERT_EQ(o, -1) << "packet read for record " << rd.rec << " into buffer word "
+                           << (bres_ + i) % kPbufWords << ", still in use by record " << o
                            << " at clock " << now;
           o = static_cast<int>(rd.rec);
         }
-        bres_ = (bres_ + rec.span) % kPbufBeats;
+        bres_ = (bres_ + rec.span) % kPbufWords;
         pkt_exp_.pop_front();
         rd.addr = rec.d.in_addr;
         rd.len = rec.d.in_len;
         rd.err = Pm(k_.pkt_err_pm) || Listed(k_.pkt_err, n_pkt_reads_);
         ++n_pkt_reads_;
       }
-      rd.beats = (rd.len + 15) / 16;
+      rd.beats = (rd.len + kBB - 1) / kBB;
       if (!reads_.empty()) rd.due = std::max(rd.due, reads_.back().due);
       reads_.push_back(rd);
       st_.max_in_flight = std::max(st_.max_in_flight, static_cast<int>(reads_.size()));
@@ -488,9 +503,11 @@ class FetchBench {
       ++f.beat;
       ++st_.fed_beats;
       ++progress_;
-      Release(f.rec, f.bstart + f.beat - 1, 1);
+      // A word is free once its last fed beat is sent.
+      if (f.beat % kSub == 0 || left <= 16) Release(f.rec, f.bstart + (f.beat - 1) / kSub, 1);
       if (left <= 16) {
-        Release(f.rec, f.bstart + f.beat, f.span - f.beat);  // the rest of the span
+        const uint32_t words = (f.beat + kSub - 1) / kSub;
+        Release(f.rec, f.bstart + words, f.span - words);  // the rest of the span
         feeds_.pop_front();
       }
     }
@@ -502,18 +519,18 @@ class FetchBench {
 
   Rec& Find(size_t id) { return recs_.at(id); }
 
-  // The buffer beats [first, first + n) of record id are free again.
+  // The buffer words [first, first + n) of record id are free again.
   void Release(size_t id, uint32_t first, uint32_t n) {
     for (uint32_t i = 0; i < n; ++i) {
-      int& o = owner_[(first + i) % kPbufBeats];
-      ASSERT_EQ(o, static_cast<int>(id)) << "releasing beat " << (first + i) % kPbufBeats;
+      int& o = owner_[(first + i) % kPbufWords];
+      ASSERT_EQ(o, static_cast<int>(id)) << "releasing word " << (first + i) % kPbufWords;
       o = -1;
     }
   }
 
   Knobs k_;
   std::mt19937_64 rng_;
-  sim::Tb<Vesp_fetch> tb_{"esp_fetch"};
+  sim::Tb<VFetch> tb_{"esp_fetch"};
   Stats st_;
   Queue qs_[kQueues];
   std::deque<Read> reads_;
@@ -521,8 +538,8 @@ class FetchBench {
   size_t next_rec_ = 0, progress_ = 0;
   std::deque<size_t> exp_, pkt_exp_;  // records to reach the front / to have their packet read
   std::deque<Feed> feeds_;
-  std::vector<int> owner_ = std::vector<int>(kPbufBeats, -1);  // packet buffer beats: record
-  uint32_t bres_ = 0;                                          // next beat to reserve
+  std::vector<int> owner_ = std::vector<int>(kPbufWords, -1);  // packet buffer words: record
+  uint32_t bres_ = 0;                                          // next word to reserve
   bool front_has_ = false, job_ = false, started_ = false;
   int off_ = 0, wait_ = 0, n_desc_reads_ = 0, n_pkt_reads_ = 0;
 };
@@ -600,6 +617,13 @@ TEST(EspFetchTest, DescriptorReadErrorStopsTheQueue) {
   k.lat_max = 150;
   k.pick_pct = k.req_ready_pct = 100;
   k.desc_err = {40};
+  if (kDataW > 128) {
+    // A wide bus brings a large packet in a few clocks, so the ring fills with records waiting
+    // for the 16-byte-a-clock feeder and few descriptor reads are in flight: small packets
+    // keep the front moving and the reads behind the failing one many.
+    k.large_pct = 0;
+    k.small_max = 128;
+  }
   const Stats s = FetchBench(k, 3).Run();
   Print("descriptor read error", s);
   EXPECT_EQ(s.fetch_errs, 1);
@@ -619,9 +643,9 @@ TEST(EspFetchTest, PacketReadErrorGivesDmaError) {
   EXPECT_EQ(s.records, 40);
 }
 
-// 9000-byte packets (563 beats; 3 fit in the 2048-beat buffer), a slow lane (in_ready 10%),
-// the packet read of record 1 fails. The front starts feeding record 0 and hands it on, then
-// hands record 1 (DMA_ERROR, no job) at once: its 563 beats must not be given to record 3
+// 9000-byte packets (563 beats of 16 bytes; 3 fit in the 32 KiB buffer, at any DataW), a slow lane
+// (in_ready 10%), the packet read of record 1 fails. The front starts feeding record 0 and hands it
+// on, then hands record 1 (DMA_ERROR, no job) at once: its 563 beats must not be given to record 3
 // before record 0's beats are fed, since record 3's beats follow record 2's and wrap onto
 // record 0's (found by this testbench: esp_fetch released them at once, so record 3's packet
 // was read over record 0's unfed beats and the lane got wrong bytes).
