@@ -13,13 +13,14 @@
 // is pushed in order; a packet fetched behind a completion-write error of its queue (or behind
 // a queue reset) is dropped without effects, as the model would never have fetched it.
 //
-// Byte order: every internal bus has byte 0 in [127:120].
+// Byte order: every internal bus has byte 0 in its top bits ([127:120] for 128-bit ones).
 module esp_engine
   import ipsec_reg_pkg::*;
   import esp_sa_pkg::*;
   import esp_lane_pkg::*;
 #(
   parameter int unsigned Slots = 1024,
+  parameter int unsigned DataW = 128,  // host bus width (dma_master), lanes' output words
   localparam int unsigned SlotW = $clog2(Slots)
 ) (
   input  logic              clk_i,
@@ -59,7 +60,7 @@ module esp_engine
   output logic [63:0]       rd_req_addr_o,
   output logic [15:0]       rd_req_len_o,
   input  logic              rd_valid_i,
-  input  logic [127:0]      rd_data_i,
+  input  logic [DataW-1:0]  rd_data_i,
   input  logic              rd_last_i,
   input  logic              rd_err_i,
   output logic              wr_req_valid_o,
@@ -68,7 +69,7 @@ module esp_engine
   output logic [15:0]       wr_req_len_o,
   output logic              wr_data_valid_o,
   input  logic              wr_data_ready_i,
-  output logic [127:0]      wr_data_o,
+  output logic [DataW-1:0]  wr_data_o,
   input  logic              wr_done_i,
   input  logic              wr_err_i,
   // SA table.
@@ -108,7 +109,7 @@ module esp_engine
   input  lane_result_t      res_i,
   input  logic              out_valid_i,
   output logic              out_ready_o,
-  input  logic [127:0]      out_data_i,
+  input  logic [DataW-1:0]  out_data_i,
   input  logic              out_last_i,
   // Events, statistics, coalescing.
   output logic              ev_push_o,
@@ -148,6 +149,7 @@ module esp_engine
 
   esp_fetch #(
     .Slots    (Slots),
+    .DataW    (DataW),
     .HdrBeats (HdrBeats)
   ) u_esp_fetch (
     .clk_i,
@@ -236,7 +238,8 @@ module esp_engine
   );
 
   esp_back #(
-    .Slots (Slots)
+    .Slots (Slots),
+    .DataW (DataW)
   ) u_esp_back (
     .clk_i,
     .rst_ni,

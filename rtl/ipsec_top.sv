@@ -8,8 +8,8 @@
 // next read). Reads with side effects (EVENT, CYCLES_LO) act once per strobe.
 // Interrupts: irq_o[q] (queue q's completions) and irq_o[8] (events), level, = IRQ_STATUS &
 // IRQ_MASK.
-// AXI: 128-bit data, little-endian byte lanes (AXI), INCR bursts of 16-byte beats, one ID;
-// see dma_master.sv.
+// AXI: DataW-bit data (128 by default), little-endian byte lanes (AXI), INCR bursts of
+// DataW/8-byte beats, one ID; see dma_master.sv.
 // Utilization counters (perf_*_o): free-running clocks with the engine busy, a job in a lane,
 // a DMA read / write in progress; for the harness's reports (not CSRs).
 module ipsec_top
@@ -22,6 +22,10 @@ module ipsec_top
   parameter int unsigned Slots         = 1024,
   parameter int unsigned MaxWindow     = 4096,
   parameter int unsigned RdOutstanding = 128,
+  // Host bus width: 128, or 256/512/1024 for several lanes (rtl/doc/multilane.md): the bus
+  // master, the fetcher's packet buffer and the back's writes work in DataW-bit words; each
+  // lane's output is packed into such words (esp_out_pack).
+  parameter int unsigned DataW         = 128,
   localparam int unsigned SlotW        = $clog2(Slots)
 ) (
   input  logic              clk_i,
@@ -41,7 +45,7 @@ module ipsec_top
   output logic [7:0]        m_arlen_o,
   input  logic              m_rvalid_i,
   output logic              m_rready_o,
-  input  logic [127:0]      m_rdata_i,
+  input  logic [DataW-1:0]  m_rdata_i,
   input  logic [1:0]        m_rresp_i,
   input  logic              m_rlast_i,
   output logic              m_awvalid_o,
@@ -50,8 +54,8 @@ module ipsec_top
   output logic [7:0]        m_awlen_o,
   output logic              m_wvalid_o,
   input  logic              m_wready_i,
-  output logic [127:0]      m_wdata_o,
-  output logic [15:0]       m_wstrb_o,
+  output logic [DataW-1:0]  m_wdata_o,
+  output logic [DataW/8-1:0] m_wstrb_o,
   output logic              m_wlast_o,
   input  logic              m_bvalid_i,
   output logic              m_bready_o,
@@ -172,11 +176,12 @@ module ipsec_top
   logic         rd_req_valid, rd_req_ready, rd_valid, rd_last, rd_err;
   logic [63:0]  rd_req_addr, wr_req_addr;
   logic [15:0]  rd_req_len, wr_req_len;
-  logic [127:0] rd_data, wr_data;
+  logic [DataW-1:0] rd_data, wr_data;
   logic         wr_req_valid, wr_req_ready, wr_data_valid, wr_data_ready, wr_done, wr_err;
   logic         rd_busy, wr_busy;
 
   dma_master #(
+    .DataW         (DataW),
     .RdOutstanding (RdOutstanding),
     .RdReqs        (128)
   ) u_dma_master (
@@ -326,13 +331,15 @@ module ipsec_top
   logic         out_valid, out_ready, out_last;
   lane_job_t    job;
   lane_result_t res;
-  logic [127:0] in_data, out_data;
+  logic [127:0] in_data;
+  logic [DataW-1:0] out_data;
   logic [15:0]  in_keep;
   logic         eng_busy, lane_busy, eng_idle;
   assign idle = eng_idle && !sa_busy;
 
   esp_engine #(
-    .Slots (Slots)
+    .Slots (Slots),
+    .DataW (DataW)
   ) u_esp_engine (
     .clk_i,
     .rst_ni,
@@ -443,7 +450,9 @@ module ipsec_top
   logic [LaneW-1:0] ofifo_q [32];
   logic [5:0]       of_wr_q, of_rd_q;
   logic             res_take, of_push, of_pop;
-  logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last;
+  logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last, l_out_ready;
+  logic [Lanes-1:0] p_out_valid, p_out_last;  // the lanes' output in DataW-bit words
+  logic [DataW-1:0] p_out_data [Lanes];
   logic [Lanes-1:0] l_key_ready, l_key_done;
   lane_result_t     l_res      [Lanes];
   logic [127:0]     l_out_data [Lanes];
@@ -473,11 +482,35 @@ module ipsec_top
       .res_ready_i  (res_ready && 32'(res_lane) == l),
       .res_o        (l_res[l]),
       .out_valid_o  (l_out_valid[l]),
-      .out_ready_i  (out_ready && 32'(out_lane) == l),
+      .out_ready_i  (l_out_ready[l]),
       .out_data_o   (l_out_data[l]),
       .out_keep_o   (unused_out_keep),
       .out_last_o   (l_out_last[l])
     );
+    if (DataW == 128) begin : gen_direct
+      assign p_out_valid[l] = l_out_valid[l];
+      assign p_out_data[l] = l_out_data[l];
+      assign p_out_last[l] = l_out_last[l];
+      assign l_out_ready[l] = out_ready && 32'(out_lane) == l;
+    end else begin : gen_pack
+      // Room for a whole jumbo packet's output (9216 + 56 bytes: 73 words at 1024 bits), so a
+      // lane finishes its packet while the back takes another lane's.
+      esp_out_pack #(
+        .DataW (DataW),
+        .Words (128 * 128 / (DataW / 8) >= 2 ? 128 * 128 / (DataW / 8) : 2)
+      ) u_esp_out_pack (
+        .clk_i,
+        .rst_ni,
+        .in_valid_i  (l_out_valid[l]),
+        .in_ready_o  (l_out_ready[l]),
+        .in_data_i   (l_out_data[l]),
+        .in_last_i   (l_out_last[l]),
+        .out_valid_o (p_out_valid[l]),
+        .out_ready_i (out_ready && 32'(out_lane) == l),
+        .out_data_o  (p_out_data[l]),
+        .out_last_o  (p_out_last[l])
+      );
+    end
   end
 
   assign key_ready = &l_key_ready;
@@ -488,9 +521,9 @@ module ipsec_top
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
   assign out_lane = ofifo_q[of_rd_q[4:0]];
-  assign out_valid = l_out_valid[out_lane] && of_wr_q != of_rd_q;
-  assign out_data = l_out_data[out_lane];
-  assign out_last = l_out_last[out_lane];
+  assign out_valid = p_out_valid[out_lane] && of_wr_q != of_rd_q;
+  assign out_data = p_out_data[out_lane];
+  assign out_last = p_out_last[out_lane];
   assign res_take = res_valid && res_ready;
   assign of_push = res_take && res.out_len != '0;
   assign of_pop = out_valid && out_ready && out_last;

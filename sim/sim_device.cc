@@ -20,11 +20,11 @@ uint32_t EnvU32(const char* name, uint32_t def) {
   return static_cast<uint32_t>(std::strtoul(v, nullptr, 0));
 }
 
-std::unique_ptr<SimTop> MakeTop(uint32_t lanes) {
+const SimTopEntry& FindTop(uint32_t lanes) {
   const auto tops = SimTops();
-  if (lanes == 0) return tops.front().make();
+  if (lanes == 0) return tops.front();
   for (const SimTopEntry& e : tops) {
-    if (e.lanes == lanes) return e.make();
+    if (e.lanes == lanes) return e;
   }
   std::string built;
   for (const SimTopEntry& e : tops) built += (built.empty() ? "" : ", ") + std::to_string(e.lanes);
@@ -41,7 +41,7 @@ SimConfig SimConfig::FromEnv() {
   c.axi.read_latency = EnvU32("IPSEC_SIM_READ_LATENCY", c.axi.read_latency);
   c.axi.write_latency = EnvU32("IPSEC_SIM_WRITE_LATENCY", c.axi.write_latency);
   c.axi.bytes_per_cycle =
-      std::clamp<uint32_t>(EnvU32("IPSEC_SIM_BYTES_PER_CYCLE", c.axi.bytes_per_cycle), 1, 16);
+      std::clamp<uint32_t>(EnvU32("IPSEC_SIM_BYTES_PER_CYCLE", c.axi.bytes_per_cycle), 1, 128);
   c.lanes = EnvU32("IPSEC_SIM_LANES", 0);
   return c;
 }
@@ -52,8 +52,17 @@ std::vector<uint32_t> SimDevice::BuiltLanes() {
   return v;
 }
 
+namespace {
+// The host memory's bus is the configuration's (its beat: the top's AXI data width).
+AxiTiming WithBeat(AxiTiming t, const SimTopEntry& e) {
+  t.beat_bytes = e.beat_bytes;
+  return t;
+}
+}  // namespace
+
 SimDevice::SimDevice(SimConfig cfg)
-    : axi_(std::make_unique<AxiMemory>(memory_, cfg.axi)), top_(MakeTop(cfg.lanes)) {}
+    : axi_(std::make_unique<AxiMemory>(memory_, WithBeat(cfg.axi, FindTop(cfg.lanes)))),
+      top_(FindTop(cfg.lanes).make()) {}
 
 SimDevice::~SimDevice() = default;
 

@@ -73,6 +73,7 @@ class SimTopOf final : public SimTop {
 // One entry per Verilated configuration (generated: sim_tops.cc in the build tree).
 struct SimTopEntry {
   uint32_t lanes;
+  uint32_t beat_bytes;  // its AXI data width in bytes (DataW / 8)
   std::unique_ptr<SimTop> (*make)();
 };
 std::span<const SimTopEntry> SimTops();

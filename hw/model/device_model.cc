@@ -303,7 +303,8 @@ void ModelDevice::Process(uint32_t q) {
          ((qs.cq_tail + 1) & qs.mask()) != qs.cq_head) {
     SqDesc d;
     uint8_t raw[sizeof(SqDesc)];
-    if (!memory_.ReadBeats(sq_base + uint64_t{qs.sq_head} * sizeof(SqDesc), raw)) {
+    if (!memory_.ReadBeats(sq_base + uint64_t{qs.sq_head} * sizeof(SqDesc), raw,
+                           params_.beat_bytes)) {
       qs.stopped = true;
       PushEvent(Event::kQueueError, q);
       return;
@@ -368,8 +369,8 @@ CqEntry ModelDevice::Execute(const SqDesc& d) {
   // wrote are wiped afterwards so that plaintext does not linger in the device.
   std::span<uint8_t> in(scratch_in_.data(), d.in_len);
   std::span<uint8_t> out(scratch_out_.data(), d.out_cap);
-  // As the RTL's bus reads it: in 16-byte beats (HostMemory::ReadBeats).
-  if (!memory_.ReadBeats(d.in_addr, in)) return finish(Status::kDmaError);
+  // As the RTL's bus reads it: in beats of the bus's width (HostMemory::ReadBeats).
+  if (!memory_.ReadBeats(d.in_addr, in, params_.beat_bytes)) return finish(Status::kDmaError);
   CqEntry r = encap ? ExecuteEncap(d, in, out) : ExecuteDecap(d, in, out);
   c.seq = r.seq;
   const Status st = static_cast<Status>(r.status);

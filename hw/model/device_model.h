@@ -28,6 +28,10 @@ struct ModelParams {
   uint32_t sa_slots = 1024;  // power of two, multiple of kSaWays
   uint32_t max_window = kMaxWindow;
   size_t event_fifo_depth = 64;
+  // The host bus's beat (bytes) the device reads by: which reads past a buffer's end are DMA
+  // errors depends on it (HostMemory::ReadBeats). 16 for the 128-bit device; an RTL
+  // configuration with a wider bus (sim: SimDevice::beat_bytes()) is compared at its own.
+  uint32_t beat_bytes = 16;
 };
 
 class ModelDevice final : public Device {

@@ -46,9 +46,10 @@ namespace ipsec::sim {
 inline constexpr uint32_t kAxiMaxBeatBytes = 128;
 
 struct AxiTiming {
-  uint32_t read_latency = 16;      // clocks from AR to the first R beat
-  uint32_t write_latency = 4;      // clocks from WLAST to B
-  uint32_t bytes_per_cycle = 16;   // 1..beat_bytes: R (and W) bandwidth
+  uint32_t read_latency = 16;  // clocks from AR to the first R beat
+  uint32_t write_latency = 4;  // clocks from WLAST to B
+  uint32_t bytes_per_cycle =
+      128;  // R (and W) bandwidth, at most beat_bytes (the default: a beat a clock)
   uint32_t max_outstanding = 128;  // read bursts accepted before ARREADY drops
   uint32_t beat_bytes = 16;        // bus width in bytes: 16, 32, 64 or 128 (set before
                                    // constructing AxiMemory, which checks it)
