@@ -22,10 +22,11 @@
 // hand_i) and starts a job's feed on a lane (feed_start_i, feed_lane_i) while that lane's
 // feeder is free (feed_busy_o[lane] = 0): one feeder per lane sends the front's record's
 // input beats to its lane, 128 bits a clock from the DataW-bit words of the buffer; up to
-// Lanes feeds run at once (each feeder reads the buffer on its own port). Responses of the DMA
-// master come in request order (DataW-bit beats, BB = DataW / 8 bytes: a descriptor in
-// ceil(32 / BB) beats, a packet of len bytes in ceil(len / BB)); a small tag FIFO says for each
-// request in flight whether it is a descriptor (queue, epoch) or a packet (record).
+// Lanes feeds run at once (the feeders share the buffer's read port, each with a FIFO of two
+// words). Responses of the DMA master come in request order (DataW-bit beats, BB = DataW / 8
+// bytes: a descriptor in ceil(32 / BB) beats, a packet of len bytes in ceil(len / BB)); a
+// small tag FIFO says for each request in flight whether it is a descriptor (queue, epoch) or
+// a packet (record).
 //
 // Byte order: every bus has byte 0 in its top bits ([DataW-1 -: 8] on rd_data_i, [127:120] on
 // in_data_o, [255:248] in a descriptor). The packet buffer holds the packet as read
@@ -155,14 +156,23 @@ module esp_fetch
   assign s_epoch_o = rep_q[h];
 
   // ---------------------------------------------------------------------------- feeders
-  // Feeder l reads the word at fptr_q[l] and sends its R 128-bit beats (fsub_q[l]), top bits
-  // first, one a clock when in_ready_i[l].
-  logic [BW-1:0]    fptr_q [Lanes];
+  // Feeder l holds up to two words of its feed (fw_q[l][0] the older, fcnt_q[l]) and sends
+  // their R 128-bit beats (fsub_q[l]), top bits first, one a clock when in_ready_i[l]. The
+  // feeders share the packet buffer's one read port: a feed's first word is read in its start
+  // clock (before any other read), the next ones (fptr_q[l], ffl_q[l] left) whenever the feeder has room for a
+  // word, round robin among the feeders (at DataW >= Lanes x 128 one read a clock is enough).
+  logic [BW-1:0]    fptr_q [Lanes];   // next word to read
+  logic [9:0]       ffl_q [Lanes];    // words left to read
+  logic [DataW-1:0] fw_q [Lanes][2];
+  logic [1:0]       fcnt_q [Lanes];
   logic [SubW-1:0]  fsub_q [Lanes];
   logic [9:0]       fleft_q [Lanes];  // 128-bit beats left
   logic [15:0]      frem_q [Lanes];   // bytes left to feed
   logic [EW-1:0]    fent_q [Lanes];   // its record's release entry
-  logic [Lanes-1:0] fbeat, flast, fword, fstart;
+  logic [Lanes-1:0] fbeat, flast, fword, fstart, rreq, rgnt;
+  logic [LaneW-1:0] rr_q;             // round robin: the feeder considered first
+  logic [BW-1:0]    raddr;
+  logic [DataW-1:0] rdata;
   logic             fed_q;            // the front's record was fed (its span has an entry)
   logic             rel_full;
   logic [9:0]       feed_beats;
@@ -170,14 +180,14 @@ module esp_fetch
   assign feed_beats = 10'((({2'd0, feed_len_i}) + 16'd15) >> 4);
   assign feed_words = (BW + 1)'((({2'd0, feed_len_i}) + 16'(BB - 1)) >> OffW);
   for (genvar l = 0; l < Lanes; l++) begin : gen_feed
-    logic [DataW-1:0] rd;
-    assign rd = pbuf_q[fptr_q[l]];
+    logic [DataW-1:0] w;
+    assign w = fw_q[l][0];
     if (R > 1) begin : gen_sub
-      assign in_data_o[l] = rd[DataW-1 - 128 * fsub_q[l] -: 128];
+      assign in_data_o[l] = w[DataW-1 - 128 * fsub_q[l] -: 128];
     end else begin : gen_nosub
-      assign in_data_o[l] = rd;
+      assign in_data_o[l] = w;
     end
-    assign in_valid_o[l] = fleft_q[l] != 10'd0;
+    assign in_valid_o[l] = fleft_q[l] != 10'd0 && fcnt_q[l] != 2'd0;
     assign in_last_o[l] = fleft_q[l] == 10'd1;
     assign in_keep_o[l] = (frem_q[l] >= 16'd16) ? 16'hffff : ~(16'hffff >> frem_q[l][3:0]);
     assign fbeat[l] = in_valid_o[l] && in_ready_i[l];
@@ -185,7 +195,29 @@ module esp_fetch
     assign fword[l] = fbeat[l] && (fsub_q[l] == SubW'(R - 1) || fleft_q[l] == 10'd1);
     assign fstart[l] = feed_start_i && 32'(feed_lane_i) == l;
     assign feed_busy_o[l] = fleft_q[l] != 10'd0 || rel_full;
+    assign rreq[l] = ffl_q[l] != 10'd0 && (fcnt_q[l] != 2'd2 || fword[l]);
+    // A word for every beat left: in the FIFO or still to be read.
+    logic [9:0] a_left, a_toread;
+    logic [1:0] a_cnt;
+    assign a_left = fleft_q[l];
+    assign a_toread = ffl_q[l];
+    assign a_cnt = fcnt_q[l];
+    `ASSERT(FeederWords_A, a_left != 10'd0 |-> a_cnt != 2'd0 || a_toread != 10'd0)
   end
+  // The read port: a starting feed's first word, else the next requesting feeder from rr_q.
+  always_comb begin
+    rgnt = fstart;
+    raddr = bstart_q[h];
+    if (!feed_start_i) begin
+      for (int i = 0; i < int'(Lanes); i++) begin
+        if (rgnt == '0 && rreq[(int'(rr_q) + i) % int'(Lanes)]) begin
+          rgnt[(int'(rr_q) + i) % int'(Lanes)] = 1'b1;
+          raddr = fptr_q[(int'(rr_q) + i) % int'(Lanes)];
+        end
+      end
+    end
+  end
+  assign rdata = pbuf_q[raddr];
 
   // Buffer release, in buffer order (the order the front hands records on). The release FIFO
   // has an entry per fed record, in that order: its words (its span plus the spans of records
@@ -351,6 +383,19 @@ module esp_fetch
     end
   end
 
+  // Feeders' words (no reset: read only when counted in fcnt_q).
+  always_ff @(posedge clk_i) begin
+    for (int l = 0; l < int'(Lanes); l++) begin
+      if (fstart[l]) begin
+        fw_q[l][0] <= rdata;
+      end else begin
+        if (fword[l]) fw_q[l][0] <= fw_q[l][1];
+        if (rgnt[l] && fcnt_q[l] - 2'(fword[l]) == 2'd0) fw_q[l][0] <= rdata;
+        if (rgnt[l] && fcnt_q[l] - 2'(fword[l]) == 2'd1) fw_q[l][1] <= rdata;
+      end
+    end
+  end
+
   // Release entries (no reset: read only while in the FIFO).
   always_ff @(posedge clk_i) begin
     if (e_push) begin
@@ -398,8 +443,11 @@ module esp_fetch
       bwr_q <= '0;
       used_q <= '0;
       beat_q <= 10'd0;
+      rr_q <= '0;
       for (int l = 0; l < int'(Lanes); l++) begin
         fptr_q[l] <= '0;
+        ffl_q[l] <= 10'd0;
+        fcnt_q[l] <= 2'd0;
         fsub_q[l] <= '0;
         fleft_q[l] <= 10'd0;
         frem_q[l] <= 16'd0;
@@ -440,22 +488,36 @@ module esp_fetch
       // Feeders.
       // Else the hand-over releases the span; a record handed on now is no longer the front's.
       if (feed_start_i) fed_q <= e_push && !hand_i;
+      if (!feed_start_i && rgnt != '0) begin
+        for (int l = 0; l < int'(Lanes); l++) begin
+          if (rgnt[l]) rr_q <= LaneW'((l + 1) % int'(Lanes));
+        end
+      end
       for (int l = 0; l < int'(Lanes); l++) begin
         if (fstart[l]) begin
-          fptr_q[l] <= bstart_q[h];
+          fptr_q[l] <= bstart_q[h] + BW'(1);
+          ffl_q[l] <= e_push ? 10'(feed_words - (BW + 1)'(1)) : 10'd0;
+          fcnt_q[l] <= {1'b0, e_push};
           fsub_q[l] <= '0;
           fleft_q[l] <= feed_beats;
           frem_q[l] <= {2'd0, feed_len_i};
           fent_q[l] <= ew;
-        end else if (fbeat[l]) begin
-          if (fword[l]) begin
+        end else begin
+          if (rgnt[l]) begin
             fptr_q[l] <= fptr_q[l] + BW'(1);
-            fsub_q[l] <= '0;
-          end else begin
-            fsub_q[l] <= fsub_q[l] + SubW'(1);
+            ffl_q[l] <= ffl_q[l] - 10'd1;
           end
-          fleft_q[l] <= fleft_q[l] - 10'd1;
-          frem_q[l] <= frem_q[l] - 16'd16;
+          // Word FIFO: the older word leaves after its last beat, a read word comes in behind.
+          fcnt_q[l] <= fcnt_q[l] + 2'(rgnt[l]) - 2'(fword[l]);
+          if (fbeat[l]) begin
+            if (fword[l]) begin
+              fsub_q[l] <= '0;
+            end else begin
+              fsub_q[l] <= fsub_q[l] + SubW'(1);
+            end
+            fleft_q[l] <= fleft_q[l] - 10'd1;
+            frem_q[l] <= frem_q[l] - 16'd16;
+          end
         end
         if (flast[l]) eend_q[fent_q[l]] <= 1'b1;
       end
