@@ -1,10 +1,9 @@
 // esp_fetch testbench: rtl/esp_fetch.sv (the packet engine's fetcher and feeder; Slots = 16,
 // NRec = 32) alone, driven by C++ models of its neighbours and checked against a reference
 // (hw/model/device_model.cc Execute's descriptor checks; rtl/doc/esp_engine.md, Fetcher).
-// Built twice: esp_fetch_test on vesp_fetch (DataW = 128, Lanes = 1) and esp_fetch_w1024_test
-// on vesp_fetch_w1024 (DataW = 1024, Lanes = 4; ESP_FETCH_W1024, which also links vesp_fetch
-// to compare the two): the DMA read port answers BB = DataW / 8 bytes a beat, the packet
-// buffer is checked in BB-byte words, and there is one lane model per feeder.
+// Built as esp_fetch_test (vesp_fetch: DataW 128, 1 lane) and esp_fetch_w1024_test
+// (ESP_FETCH_W1024: vesp_fetch_w1024, DataW 1024, 4 lanes; vesp_fetch too, to compare): BB = DataW
+// / 8 bytes a DMA beat and packet buffer word, one lane model per feeder.
 //   queues  dma_queues' side: a few queues of descriptors, each with its next index to request
 //           and its head, epoch and stopped flag; pick_* offers a random queue with descriptors
 //           left; f_take = same epoch and not stopped; a stopped queue is reset a while later
@@ -117,6 +116,8 @@ struct Knobs {
   int fixed_len = 0;                   // every packet this long (directed tests)
   uint64_t front_from = 0;             // the front takes no record before this clock
   bool hand_at_start = false;          // the front hands a fed record on in its feed's first clock
+  bool any_lane = false;               // feeds go to the first free lane, not in turn
+  int lane0_ready_pct = -1;            // lane 0's in_ready rate, if >= 0
   std::vector<int> desc_err, pkt_err;  // read requests (descriptor / packet, by count) to fail
 };
 
@@ -124,8 +125,9 @@ struct Stats {
   uint64_t cycles = 0;
   int records = 0, refused = 0, fetch_errs = 0, dma_errs = 0, checks_failed = 0, resets = 0;
   int fed_beats = 0, nojob = 0, behind_feed = 0, short_feeds = 0, max_in_flight = 0;
-  int hand_with_feed = 0;                // records handed on in their feed's first clock
-  int overlap3 = 0;                      // clocks with >= 3 lanes receiving a beat
+  int hand_with_feed = 0;  // records handed on in their feed's first clock
+  int overlap3 = 0;        // clocks with >= 3 lanes receiving a beat
+  int rel_full = 0;        // clocks with every feed_busy bit set and a lane without a feed
   uint64_t first_beat = 0, beat256 = 0;  // clocks of the first fed beat and of the 256th
   double BeatsPerClock() const { return 256.0 / static_cast<double>(beat256 - first_beat + 1); }
 };
@@ -267,11 +269,10 @@ class FetchBench {
     for (int q = 0; q < k_.queues; ++q) {
       if (qs_[q].head < qs_[q].descs.size()) return false;
     }
-    if (!exp_.empty() || front_has_) return false;
-    for (const auto& f : feeds_) {
-      if (!f.empty()) return false;
-    }
-    return true;
+    return exp_.empty() && !front_has_ && !AnyFeed();
+  }
+  bool AnyFeed() const {
+    return std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return !f.empty(); });
   }
 
   // ------------------------------------------------------------------------ one clock
@@ -317,8 +318,8 @@ class FetchBench {
     }
     sim::SetBytes(m.rd_data_i.data(), kDataW, bytes);
     Front(m);
-    m.in_ready_i = 0;
-    for (uint32_t l = 0; l < kLanes; ++l) m.in_ready_i |= Pct(k_.in_ready_pct) << l;
+    m.in_ready_i = Pct(k_.lane0_ready_pct >= 0 ? k_.lane0_ready_pct : k_.in_ready_pct);
+    for (uint32_t l = 1; l < kLanes; ++l) m.in_ready_i |= Pct(k_.in_ready_pct) << l;
     tb_.Eval();
     // dma_queues answers for the descriptor coming in (f_q / f_epoch from the fetcher).
     const Queue& fq = qs_[m.f_q_o];
@@ -366,7 +367,10 @@ class FetchBench {
     }
     const Rec& e = Find(exp_.front());
     if (job_ && !started_) {
-      if ((m.feed_busy_o >> lane_) & 1) return;  // lanes in turn
+      for (uint32_t l = 0; k_.any_lane && l < kLanes && ((m.feed_busy_o >> lane_) & 1); ++l) {
+        lane_ = l;
+      }
+      if ((m.feed_busy_o >> lane_) & 1) return;  // lanes in turn (or none free)
       uint32_t len = e.d.in_len;
       if (Pct(k_.short_pct)) {
         len = static_cast<uint32_t>(Rand(1, e.d.in_len));
@@ -386,9 +390,7 @@ class FetchBench {
     }
     m.hand_i = 1;
     if (!started_) Release(exp_.front(), e.bstart, e.span);  // no job: all its beats
-    bool feeding = false;
-    for (const auto& f : feeds_) feeding |= !f.empty();
-    st_.behind_feed += !started_ && e.span != 0 && feeding;
+    st_.behind_feed += !started_ && e.span != 0 && AnyFeed();
     recs_.erase(exp_.front());
     exp_.pop_front();
     front_has_ = false;
@@ -521,6 +523,9 @@ class FetchBench {
     }
     // Fed beats, per lane.
     int lanes_beat = 0;
+    const bool idle_lane =
+        std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return f.empty(); });
+    st_.rel_full += idle_lane && m.feed_busy_o == (1u << kLanes) - 1;
     for (uint32_t l = 0; l < kLanes; ++l) {
       const bool valid = (m.in_valid_o >> l) & 1;
       ASSERT_TRUE(!valid || !feeds_[l].empty()) << "in_valid without a job, lane " << l;
@@ -590,13 +595,12 @@ class FetchBench {
 void Print(const std::string& what, const Stats& s) {
   std::printf(
       "%s: %llu clocks, %d records at the front (%d fetch errors, %d failed checks, %d DMA "
-      "errors), %d refused, %d queue resets, %d fed beats (%d short feeds, %d PreOk without a job; "
-      "%d "
-      "records with beats handed on during a feed, %d in their feed's first clock), up to %d "
-      "reads in flight, %d clocks with >= 3 lanes fed\n",
+      "errors), %d refused, %d queue resets, %d fed beats (%d short feeds, %d PreOk without a "
+      "job; %d records with beats handed on during a feed, %d in their feed's first clock), up "
+      "to %d reads in flight, %d clocks with >= 3 lanes fed, %d with the release FIFO full\n",
       what.c_str(), static_cast<unsigned long long>(s.cycles), s.records, s.fetch_errs,
       s.checks_failed, s.dma_errs, s.refused, s.resets, s.fed_beats, s.short_feeds, s.nojob,
-      s.behind_feed, s.hand_with_feed, s.max_in_flight, s.overlap3);
+      s.behind_feed, s.hand_with_feed, s.max_in_flight, s.overlap3, s.rel_full);
 }
 
 // Several seeds (IPSEC_SEED = the first), each with its own queue count, stall rates and read
@@ -665,9 +669,8 @@ TEST(EspFetchTest, DescriptorReadErrorStopsTheQueue) {
   k.pick_pct = k.req_ready_pct = 100;
   k.desc_err = {40};
   if (Cfg<VFetch>::kDataW > 128) {
-    // A wide bus brings a large packet in a few clocks, so the ring fills with records waiting
-    // for the 16-byte-a-clock feeder and few descriptor reads are in flight: small packets
-    // keep the front moving and the reads behind the failing one many.
+    // A wide bus brings large packets in fast, the ring fills with records waiting for the
+    // feeder and few descriptor reads are in flight: small packets keep many in flight.
     k.large_pct = 0;
     k.small_max = 128;
   }
@@ -772,6 +775,22 @@ TEST(EspFetchTest, FourLanesAreFedAtOnce) {
   EXPECT_EQ(one.overlap3, 0);
   EXPECT_GE(four.overlap3, 40);
   EXPECT_GE(four.BeatsPerClock(), 3.5 * one.BeatsPerClock());
+}
+
+// Feeds to the first free lane, lane 0 slow (in_ready 3%), packets of <= 512 B: the feeds behind
+// the oldest one fill the release FIFO (every feed_busy bit set while lanes are free) until it
+// ends.
+TEST(EspFetchTest, ReleaseFifoFillsBehindASlowFeed) {
+  Knobs k = Quiet();
+  k.queues = 2, k.descs = 300, k.large_pct = 0, k.small_max = 512;
+  k.pick_pct = k.req_ready_pct = k.beat_pct = k.in_ready_pct = 100;
+  k.lat_min = k.lat_max = 1, k.front_delay = 0;
+  k.any_lane = true;
+  k.lane0_ready_pct = 3;
+  const Stats s = FetchBench<VFetch>(k, 31).Run();
+  Print("release FIFO full", s);
+  EXPECT_EQ(s.records, 600);
+  EXPECT_GT(s.rel_full, 100);
 }
 #endif
 
