@@ -159,8 +159,9 @@ module esp_fetch
   // Feeder l holds up to two words of its feed (fw_q[l][0] the older, fcnt_q[l]) and sends
   // their R 128-bit beats (fsub_q[l]), top bits first, one a clock when in_ready_i[l]. The
   // feeders share the packet buffer's one read port: a feed's first word is read in its start
-  // clock (before any other read), the next ones (fptr_q[l], ffl_q[l] left) whenever the feeder has room for a
-  // word, round robin among the feeders (at DataW >= Lanes x 128 one read a clock is enough).
+  // clock (before any other read), the next ones (fptr_q[l], ffl_q[l] left) while the feeder
+  // holds fewer than two words, round robin (at DataW >= Lanes x 128 one read a clock is
+  // enough). Two words keep a lane fed every clock without the read depending on in_ready_i.
   logic [BW-1:0]    fptr_q [Lanes];   // next word to read
   logic [9:0]       ffl_q [Lanes];    // words left to read
   logic [DataW-1:0] fw_q [Lanes][2];
@@ -195,7 +196,7 @@ module esp_fetch
     assign fword[l] = fbeat[l] && (fsub_q[l] == SubW'(R - 1) || fleft_q[l] == 10'd1);
     assign fstart[l] = feed_start_i && 32'(feed_lane_i) == l;
     assign feed_busy_o[l] = fleft_q[l] != 10'd0 || rel_full;
-    assign rreq[l] = ffl_q[l] != 10'd0 && (fcnt_q[l] != 2'd2 || fword[l]);
+    assign rreq[l] = ffl_q[l] != 10'd0 && fcnt_q[l] != 2'd2;
     // A word for every beat left: in the FIFO or still to be read.
     logic [9:0] a_left, a_toread;
     logic [1:0] a_cnt;
