@@ -21,7 +21,9 @@ module esp_engine
 #(
   parameter int unsigned Slots = 1024,
   parameter int unsigned DataW = 128,  // host bus width (dma_master), lanes' output words
-  localparam int unsigned SlotW = $clog2(Slots)
+  parameter int unsigned Lanes = 1,    // the fetcher feeds each lane on its own
+  localparam int unsigned SlotW = $clog2(Slots),
+  localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -99,11 +101,12 @@ module esp_engine
   output logic              job_valid_o,
   input  logic              job_ready_i,
   output lane_job_t         job_o,
-  output logic              in_valid_o,
-  input  logic              in_ready_i,
-  output logic [127:0]      in_data_o,
-  output logic [15:0]       in_keep_o,
-  output logic              in_last_o,
+  input  logic [LaneW-1:0]  job_lane_i,       // the lane job_o goes to (its feed too)
+  output logic [Lanes-1:0]  in_valid_o,       // each lane's input beats
+  input  logic [Lanes-1:0]  in_ready_i,
+  output logic [Lanes-1:0][127:0] in_data_o,
+  output logic [Lanes-1:0][15:0]  in_keep_o,
+  output logic [Lanes-1:0]  in_last_o,
   input  logic              res_valid_i,
   output logic              res_ready_o,
   input  lane_result_t      res_i,
@@ -131,7 +134,8 @@ module esp_engine
   localparam int unsigned HdrW = 8 * 16 * HdrBeats;
 
   // Fetcher -> front.
-  logic            s_valid, hand, feed_start, feed_busy;
+  logic            s_valid, hand, feed_start;
+  logic [Lanes-1:0] feed_busy;  // per lane: its feeder cannot start a feed
   esp_engine_pkg::pre_e s_pre;
   logic [3:0]      s_pre_st;
   logic [255:0]    s_desc;
@@ -150,6 +154,7 @@ module esp_engine
   esp_fetch #(
     .Slots    (Slots),
     .DataW    (DataW),
+    .Lanes    (Lanes),
     .HdrBeats (HdrBeats)
   ) u_esp_fetch (
     .clk_i,
@@ -183,6 +188,7 @@ module esp_engine
     .hand_i       (hand),
     .feed_start_i (feed_start),
     .feed_len_i   (job_o.in_len),
+    .feed_lane_i  (job_lane_i),
     .feed_busy_o  (feed_busy),
     .in_valid_o,
     .in_ready_i,
@@ -221,7 +227,7 @@ module esp_engine
     .job_valid_o,
     .job_ready_i,
     .job_o,
-    .feed_busy_i     (feed_busy),
+    .feed_busy_i     (feed_busy[job_lane_i]),
     .feed_start_o    (feed_start),
     .rec_ready_i     (rec_ready),
     .slot_o          (fr_slot),
@@ -314,6 +320,6 @@ module esp_engine
 
   assign idle_o = !fr_busy && b_idle && f_idle;
   assign busy_o = fr_busy || b_busy || f_busy;
-  assign lane_busy_o = b_lane_busy || feed_busy;
+  assign lane_busy_o = b_lane_busy || |feed_busy;
 
 endmodule

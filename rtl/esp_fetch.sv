@@ -14,16 +14,19 @@
 //     live queue stops the queue at once (f_stop_o) and becomes a PreFetchErr record; the
 //     descriptors already requested behind it are discarded without effect.
 //   packet reads: in record order, each into a circular packet buffer (PbufBytes in DataW-bit
-//     words, a packet's words contiguous with wrap-around), reserved when requested and released
-//     as the feeder sends them (or when the front hands the record on without a job), in buffer
-//     order.
+//     words, a packet's words contiguous with wrap-around), reserved when requested and given
+//     back in buffer order: a record's words once its feed has sent them (or when the front
+//     hands it on without a job) and every earlier record's words are free (release FIFO).
 //
 // The front takes the records in fetch order (s_*_o from the record at the ring's head,
-// hand_i); the feeder sends a job's input beats from the front's record to the lane
-// (feed_start_i), 128 bits a clock from the DataW-bit words of the buffer. Responses of the DMA
-// master come in request order (DataW-bit beats, BB = DataW / 8 bytes: a descriptor in
-// ceil(32 / BB) beats, a packet of len bytes in ceil(len / BB)); a small tag FIFO says for each
-// request in flight whether it is a descriptor (queue, epoch) or a packet (record).
+// hand_i) and starts a job's feed on a lane (feed_start_i, feed_lane_i) while that lane's
+// feeder is free (feed_busy_o[lane] = 0): one feeder per lane sends the front's record's
+// input beats to its lane, 128 bits a clock from the DataW-bit words of the buffer; up to
+// Lanes feeds run at once (the feeders share the buffer's read port, each with a FIFO of two
+// words). Responses of the DMA master come in request order (DataW-bit beats, BB = DataW / 8
+// bytes: a descriptor in ceil(32 / BB) beats, a packet of len bytes in ceil(len / BB)); a
+// small tag FIFO says for each request in flight whether it is a descriptor (queue, epoch) or
+// a packet (record).
 //
 // Byte order: every bus has byte 0 in its top bits ([DataW-1 -: 8] on rd_data_i, [127:120] on
 // in_data_o, [255:248] in a descriptor). The packet buffer holds the packet as read
@@ -38,7 +41,9 @@ module esp_fetch
   parameter int unsigned NRec = 128,        // records (power of two)
   parameter int unsigned DataW = 128,       // host bus (dma_master's): 128, 256, 512 or 1024
   parameter int unsigned PbufBytes = 32768, // packet buffer (power of two, >= 2 x 577 x 16)
-  localparam int unsigned HdrW = 8 * 16 * HdrBeats
+  parameter int unsigned Lanes = 1,         // feeders (one per lane)
+  localparam int unsigned HdrW = 8 * 16 * HdrBeats,
+  localparam int unsigned LaneW = Lanes > 1 ? $clog2(Lanes) : 1
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -72,15 +77,16 @@ module esp_fetch
   output logic [2:0]        s_q_o,
   output logic [3:0]        s_epoch_o,
   input  logic              hand_i,           // the front is done with its record
-  // Feeder: the front's record's first feed_len_i bytes to the lane.
+  // Feeders: the front's record's first feed_len_i bytes to lane feed_lane_i.
   input  logic              feed_start_i,
+  input  logic [LaneW-1:0]  feed_lane_i,
   input  logic [LenW-1:0]   feed_len_i,
-  output logic              feed_busy_o,
-  output logic              in_valid_o,
-  input  logic              in_ready_i,
-  output logic [127:0]      in_data_o,
-  output logic [15:0]       in_keep_o,
-  output logic              in_last_o,
+  output logic [Lanes-1:0]  feed_busy_o,      // no feed may start on the lane
+  output logic [Lanes-1:0]  in_valid_o,       // per lane
+  input  logic [Lanes-1:0]  in_ready_i,
+  output logic [Lanes-1:0][127:0] in_data_o,
+  output logic [Lanes-1:0][15:0]  in_keep_o,
+  output logic [Lanes-1:0]  in_last_o,
   // Status.
   output logic              idle_o,
   output logic              busy_o
@@ -95,6 +101,8 @@ module esp_fetch
   localparam int unsigned DescBeats = BB >= 32 ? 1 : 2;
   localparam int unsigned RW = $clog2(NRec);
   localparam int unsigned BW = $clog2(PbufWords);
+  localparam int unsigned RelN = Lanes > 1 ? 32 : 2;  // release FIFO entries (fed records)
+  localparam int unsigned EW = $clog2(RelN);
   localparam int unsigned NTag = NRec;      // read requests in flight (descriptors + packets)
   localparam int unsigned TW = $clog2(NTag);
 
@@ -147,34 +155,101 @@ module esp_fetch
   assign s_q_o = rq_q[h];
   assign s_epoch_o = rep_q[h];
 
-  // ---------------------------------------------------------------------------- feeder
-  // It reads the word at feed_ptr_q and sends its R 128-bit beats (feed_sub_q), top bits first;
-  // a word is released once its last fed beat is sent.
-  logic [BW-1:0] feed_ptr_q;
-  logic [SubW-1:0] feed_sub_q;
-  logic [9:0]    feed_left_q;  // 128-bit beats left
-  logic [15:0]   feed_rem_q;   // bytes left to feed
-  logic [BW:0]   feed_extra_q; // words of the record past the fed ones (released at the end)
-  logic          fed_q;        // the front's record was fed (the feeder releases its words)
-  logic          feed_beat, feed_last, feed_word;
-  logic [9:0]    feed_beats;
-  logic [BW:0]   feed_words;
-  logic [DataW-1:0] feed_rd;
+  // ---------------------------------------------------------------------------- feeders
+  // Feeder l holds up to two words of its feed (fw_q[l][0] the older, fcnt_q[l]) and sends
+  // their R 128-bit beats (fsub_q[l]), top bits first, one a clock when in_ready_i[l]. The
+  // feeders share the packet buffer's one read port: a feed's first word is read in its start
+  // clock (before any other read), the next ones (fptr_q[l], ffl_q[l] left) while the feeder
+  // holds fewer than two words, round robin (at DataW >= Lanes x 128 one read a clock is
+  // enough). Two words keep a lane fed every clock without the read depending on in_ready_i.
+  logic [BW-1:0]    fptr_q [Lanes];   // next word to read
+  logic [9:0]       ffl_q [Lanes];    // words left to read
+  logic [DataW-1:0] fw_q [Lanes][2];
+  logic [1:0]       fcnt_q [Lanes];
+  logic [SubW-1:0]  fsub_q [Lanes];
+  logic [9:0]       fleft_q [Lanes];  // 128-bit beats left
+  logic [15:0]      frem_q [Lanes];   // bytes left to feed
+  logic [EW-1:0]    fent_q [Lanes];   // its record's release entry
+  logic [Lanes-1:0] fbeat, flast, fword, fstart, rreq, rgnt;
+  logic [LaneW-1:0] rr_q;             // round robin: the feeder considered first
+  logic [BW-1:0]    raddr;
+  logic [DataW-1:0] rdata;
+  logic             fed_q;            // the front's record was fed (its span has an entry)
+  logic             rel_full;
+  logic [9:0]       feed_beats;
+  logic [BW:0]      feed_words;
   assign feed_beats = 10'((({2'd0, feed_len_i}) + 16'd15) >> 4);
   assign feed_words = (BW + 1)'((({2'd0, feed_len_i}) + 16'(BB - 1)) >> OffW);
-  assign feed_rd = pbuf_q[feed_ptr_q];
-  assign in_valid_o = feed_left_q != 10'd0;
-  if (R > 1) begin : gen_sub
-    assign in_data_o = feed_rd[DataW-1 - 128 * feed_sub_q -: 128];
-  end else begin : gen_nosub
-    assign in_data_o = feed_rd;
+  for (genvar l = 0; l < Lanes; l++) begin : gen_feed
+    logic [DataW-1:0] w;
+    assign w = fw_q[l][0];
+    if (R > 1) begin : gen_sub
+      assign in_data_o[l] = w[DataW-1 - 128 * fsub_q[l] -: 128];
+    end else begin : gen_nosub
+      assign in_data_o[l] = w;
+    end
+    assign in_valid_o[l] = fleft_q[l] != 10'd0 && fcnt_q[l] != 2'd0;
+    assign in_last_o[l] = fleft_q[l] == 10'd1;
+    assign in_keep_o[l] = (frem_q[l] >= 16'd16) ? 16'hffff : ~(16'hffff >> frem_q[l][3:0]);
+    assign fbeat[l] = in_valid_o[l] && in_ready_i[l];
+    assign flast[l] = fbeat[l] && fleft_q[l] == 10'd1;
+    assign fword[l] = fbeat[l] && (fsub_q[l] == SubW'(R - 1) || fleft_q[l] == 10'd1);
+    assign fstart[l] = feed_start_i && 32'(feed_lane_i) == l;
+    assign feed_busy_o[l] = fleft_q[l] != 10'd0 || rel_full;
+    assign rreq[l] = ffl_q[l] != 10'd0 && fcnt_q[l] != 2'd2;
+    // A word for every beat left: in the FIFO or still to be read.
+    logic [9:0] a_left, a_toread;
+    logic [1:0] a_cnt;
+    assign a_left = fleft_q[l];
+    assign a_toread = ffl_q[l];
+    assign a_cnt = fcnt_q[l];
+    `ASSERT(FeederWords_A, a_left != 10'd0 |-> a_cnt != 2'd0 || a_toread != 10'd0)
   end
-  assign in_last_o = feed_left_q == 10'd1;
-  assign in_keep_o = (feed_rem_q >= 16'd16) ? 16'hffff : ~(16'hffff >> feed_rem_q[3:0]);
-  assign feed_beat = in_valid_o && in_ready_i;
-  assign feed_last = feed_beat && feed_left_q == 10'd1;
-  assign feed_word = feed_beat && (feed_sub_q == SubW'(R - 1) || feed_left_q == 10'd1);
-  assign feed_busy_o = feed_left_q != 10'd0;
+  // The read port: a starting feed's first word, else the next requesting feeder from rr_q.
+  always_comb begin
+    rgnt = fstart;
+    raddr = bstart_q[h];
+    if (!feed_start_i) begin
+      for (int i = 0; i < int'(Lanes); i++) begin
+        if (rgnt == '0 && rreq[(int'(rr_q) + i) % int'(Lanes)]) begin
+          rgnt[(int'(rr_q) + i) % int'(Lanes)] = 1'b1;
+          raddr = fptr_q[(int'(rr_q) + i) % int'(Lanes)];
+        end
+      end
+    end
+  end
+  assign rdata = pbuf_q[raddr];
+
+  // Buffer release, in buffer order (the order the front hands records on). The release FIFO
+  // has an entry per fed record, in that order: its words (its span plus the spans of records
+  // handed on without a feed behind it), its lane, whether its feed has ended. The oldest
+  // entry gives its words back one by one as its feeder sends them and the rest once its feed
+  // has ended (then the next entry is the oldest: one a clock); a record handed on without a
+  // feed adds its span to the youngest entry, or gives it back at once if there is none (or
+  // the youngest is the oldest and ends now). With one lane the FIFO holds at most the one
+  // record being fed.
+  logic [BW:0]      etot_q [RelN];
+  logic [LaneW-1:0] elane_q [RelN];
+  logic [RelN-1:0]  eend_q;
+  logic [EW:0]      er_q, ew_q;
+  logic [BW:0]      hrel_q;           // words the oldest entry gave back
+  logic [BW:0]      h_tot;            // the oldest entry's words
+  logic [EW-1:0]    eh, et, ew;
+  logic [LaneW-1:0] hl;
+  logic             e_any, h_on, h_word, e_pop, e_push, h_free, e_merge;
+  assign eh = er_q[EW-1:0];
+  assign ew = ew_q[EW-1:0];
+  assign et = ew - EW'(1);
+  assign e_any = er_q != ew_q;
+  assign rel_full = (ew_q - er_q) == (EW + 1)'(RelN);
+  assign hl = elane_q[eh];
+  assign h_tot = etot_q[eh];
+  assign h_on = e_any && fleft_q[hl] != 10'd0 && fent_q[hl] == eh;
+  assign h_word = h_on && fword[hl];
+  assign e_pop = e_any && (eend_q[eh] || (h_on && flast[hl]));
+  assign e_push = feed_start_i && feed_beats != 10'd0;
+  assign h_free = hand_i && !fed_q && !e_push;  // handed on without a feed
+  assign e_merge = h_free && e_any && !(e_pop && ew_q - er_q == (EW + 1)'(1));
 
   // -------------------------------------------------------------------------- fetcher
   // Descriptor checks (Execute in device_model.cc): BAD_DESCRIPTOR, then MALFORMED for size.
@@ -260,25 +335,25 @@ module esp_fetch
     end
   end
 
-  // Words in use: + a packet's span when requested, - each fed word, - the rest of a fed
-  // record's span after its last fed beat, - a record's span when handed on without a feed.
-  // Words are freed in buffer order (the next packet's words follow the last one's, with
-  // wrap-around): a record handed on without a feed while the feeder still sends an earlier
-  // record's words gives its span back with that feed's last beat (h_defer), not before. The
-  // front may start a record's feed and hand it on in the same clock (fed_now).
+  // Words in use: + a packet's span when requested, - the oldest release entry's words as
+  // above, - a record's span when handed on without a feed and without an entry to join.
+  // (Words are freed in buffer order because the next packet's words follow the last one's,
+  // with wrap-around.) The front may start a record's feed and hand it on in the same clock.
   logic [BW:0] used_d;
-  logic        h_defer, fed_now;
-  assign fed_now = fed_q || (feed_start_i && feed_beats != 10'd0);
-  assign h_defer = hand_i && !fed_now && feed_busy_o && !feed_last;
   always_comb begin
     used_d = used_q;
     if (pk_req) used_d = used_d + c_span;
-    if (feed_word) used_d = used_d - (BW + 1)'(1);
-    if (feed_last) used_d = used_d - feed_extra_q;
-    if (hand_i && !fed_now && !h_defer) used_d = used_d - h_span;
+    if (e_pop) used_d = used_d - (h_tot - hrel_q);
+    else if (h_word) used_d = used_d - (BW + 1)'(1);
+    if (h_free && !e_merge) used_d = used_d - h_span;
   end
 
-  assign idle_o = t_wr_q == t_rd_q && h_ptr_q == a_ptr_q && feed_left_q == 10'd0;
+  logic feeding;
+  always_comb begin
+    feeding = 1'b0;
+    for (int l = 0; l < int'(Lanes); l++) feeding |= fleft_q[l] != 10'd0;
+  end
+  assign idle_o = t_wr_q == t_rd_q && h_ptr_q == a_ptr_q && !feeding && !e_any;
   assign busy_o = t_wr_q != t_rd_q || c_any;
 
   // Memories.
@@ -307,6 +382,28 @@ module esp_fetch
       tq_q[t_wr_q[TW-1:0]] <= pick_q_i;
       tep_q[t_wr_q[TW-1:0]] <= pick_epoch_i;
     end
+  end
+
+  // Feeders' words (no reset: read only when counted in fcnt_q).
+  always_ff @(posedge clk_i) begin
+    for (int l = 0; l < int'(Lanes); l++) begin
+      if (fstart[l]) begin
+        fw_q[l][0] <= rdata;
+      end else begin
+        if (fword[l]) fw_q[l][0] <= fw_q[l][1];
+        if (rgnt[l] && fcnt_q[l] - 2'(fword[l]) == 2'd0) fw_q[l][0] <= rdata;
+        if (rgnt[l] && fcnt_q[l] - 2'(fword[l]) == 2'd1) fw_q[l][1] <= rdata;
+      end
+    end
+  end
+
+  // Release entries (no reset: read only while in the FIFO).
+  always_ff @(posedge clk_i) begin
+    if (e_push) begin
+      etot_q[ew] <= h_span;
+      elane_q[ew] <= feed_lane_i;
+    end
+    if (e_merge) etot_q[et] <= etot_q[et] + h_span;
   end
 
   // Per-record fields (memories, no reset: read only for records in use, in the order of the
@@ -347,12 +444,21 @@ module esp_fetch
       bwr_q <= '0;
       used_q <= '0;
       beat_q <= 10'd0;
-      feed_ptr_q <= '0;
-      feed_sub_q <= '0;
-      feed_left_q <= 10'd0;
-      feed_rem_q <= 16'd0;
-      feed_extra_q <= '0;
+      rr_q <= '0;
+      for (int l = 0; l < int'(Lanes); l++) begin
+        fptr_q[l] <= '0;
+        ffl_q[l] <= 10'd0;
+        fcnt_q[l] <= 2'd0;
+        fsub_q[l] <= '0;
+        fleft_q[l] <= 10'd0;
+        frem_q[l] <= 16'd0;
+        fent_q[l] <= '0;
+      end
       fed_q <= 1'b0;
+      eend_q <= '0;
+      er_q <= '0;
+      ew_q <= '0;
+      hrel_q <= '0;
     end else begin
       used_q <= used_d;
       // Requests.
@@ -380,27 +486,53 @@ module esp_fetch
         h_ptr_q <= h_ptr_q + (RW + 1)'(1);
         fed_q <= 1'b0;
       end
-      // Feeder.
-      if (feed_start_i) begin
-        // Else the hand-over releases the span; a record handed on now is no longer the front's.
-        fed_q <= feed_beats != 10'd0 && !hand_i;
-        feed_ptr_q <= bstart_q[h];
-        feed_sub_q <= '0;
-        feed_left_q <= feed_beats;
-        feed_rem_q <= {2'd0, feed_len_i};
-        feed_extra_q <= h_span - feed_words;
-      end else if (feed_beat) begin
-        if (feed_word) begin
-          feed_ptr_q <= feed_ptr_q + BW'(1);
-          feed_sub_q <= '0;
-        end else begin
-          feed_sub_q <= feed_sub_q + SubW'(1);
+      // Feeders.
+      // Else the hand-over releases the span; a record handed on now is no longer the front's.
+      if (feed_start_i) fed_q <= e_push && !hand_i;
+      if (!feed_start_i && rgnt != '0) begin
+        for (int l = 0; l < int'(Lanes); l++) begin
+          if (rgnt[l]) rr_q <= LaneW'((l + 1) % int'(Lanes));
         end
-        feed_left_q <= feed_left_q - 10'd1;
-        feed_rem_q <= feed_rem_q - 16'd16;
       end
-      // Never with feed_start_i (the feeder is busy).
-      if (h_defer) feed_extra_q <= feed_extra_q + h_span;
+      for (int l = 0; l < int'(Lanes); l++) begin
+        if (fstart[l]) begin
+          fptr_q[l] <= bstart_q[h] + BW'(1);
+          ffl_q[l] <= e_push ? 10'(feed_words - (BW + 1)'(1)) : 10'd0;
+          fcnt_q[l] <= {1'b0, e_push};
+          fsub_q[l] <= '0;
+          fleft_q[l] <= feed_beats;
+          frem_q[l] <= {2'd0, feed_len_i};
+          fent_q[l] <= ew;
+        end else begin
+          if (rgnt[l]) begin
+            fptr_q[l] <= fptr_q[l] + BW'(1);
+            ffl_q[l] <= ffl_q[l] - 10'd1;
+          end
+          // Word FIFO: the older word leaves after its last beat, a read word comes in behind.
+          fcnt_q[l] <= fcnt_q[l] + 2'(rgnt[l]) - 2'(fword[l]);
+          if (fbeat[l]) begin
+            if (fword[l]) begin
+              fsub_q[l] <= '0;
+            end else begin
+              fsub_q[l] <= fsub_q[l] + SubW'(1);
+            end
+            fleft_q[l] <= fleft_q[l] - 10'd1;
+            frem_q[l] <= frem_q[l] - 16'd16;
+          end
+        end
+        if (flast[l]) eend_q[fent_q[l]] <= 1'b1;
+      end
+      // Release FIFO (a push's slot is free, so never one written above).
+      if (e_push) begin
+        eend_q[ew] <= 1'b0;
+        ew_q <= ew_q + (EW + 1)'(1);
+      end
+      if (e_pop) begin
+        er_q <= er_q + (EW + 1)'(1);
+        hrel_q <= '0;
+      end else if (h_word) begin
+        hrel_q <= hrel_q + (BW + 1)'(1);
+      end
     end
   end
 
@@ -408,10 +540,12 @@ module esp_fetch
                PbufBytes >= 2 * 577 * 16 &&
                (DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024))
   `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
-  `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> feed_left_q == 10'd0 && s_valid_o && !fed_q)
+  `ASSERT(FeedOnlyWhenFree_A, feed_start_i |-> 32'(feed_lane_i) < Lanes &&
+          !feed_busy_o[feed_lane_i] && s_valid_o && !fed_q)
   `ASSERT(FeedWithinSpan_A, feed_start_i |-> feed_words <= h_span)
   `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
   `ASSERT(DescBeats_A, d_last |-> beat_q == 10'(DescBeats - 1))
   `ASSERT(BufferInUse_A, used_q <= (BW + 1)'(PbufWords))
+  `ASSERT(ReleaseWithinEntry_A, e_any |-> hrel_q <= h_tot)
 
 endmodule

@@ -327,19 +327,23 @@ module ipsec_top
   );
 
   // ---------------------------------------------------------------------------------- engine
-  logic         job_valid, job_ready, in_valid, in_ready, in_last, res_valid, res_ready;
+  localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
+  logic         job_valid, job_ready, res_valid, res_ready;
   logic         out_valid, out_ready, out_last;
   lane_job_t    job;
   lane_result_t res;
-  logic [127:0] in_data;
+  logic [LaneW-1:0] next_lane_q;  // the lane of the next job (lanes take jobs in turn)
+  logic [Lanes-1:0] in_valid, in_ready, in_last;  // each lane's input, from its own feeder
+  logic [Lanes-1:0][127:0] in_data;
+  logic [Lanes-1:0][15:0]  in_keep;
   logic [DataW-1:0] out_data;
-  logic [15:0]  in_keep;
   logic         eng_busy, lane_busy, eng_idle;
   assign idle = eng_idle && !sa_busy;
 
   esp_engine #(
     .Slots (Slots),
-    .DataW (DataW)
+    .DataW (DataW),
+    .Lanes (Lanes)
   ) u_esp_engine (
     .clk_i,
     .rst_ni,
@@ -410,6 +414,7 @@ module ipsec_top
     .job_valid_o      (job_valid),
     .job_ready_i      (job_ready),
     .job_o            (job),
+    .job_lane_i       (next_lane_q),
     .in_valid_o       (in_valid),
     .in_ready_i       (in_ready),
     .in_data_o        (in_data),
@@ -437,14 +442,13 @@ module ipsec_top
   );
 
   // ----------------------------------------------------------------------------------- lanes
-  // Jobs go to the lanes in turn. The input beats go to the lane of the last job (the feeder
-  // serves one job at a time); results are taken in job order (a FIFO of the jobs' lane
+  // Jobs go to the lanes in turn (next_lane_q). Each lane has its own feeder in the fetcher,
+  // so the lanes take input at once; results are taken in job order (a FIFO of the jobs' lane
   // numbers), and output in job order too, but the back may take a job's result while the
   // previous job's output still streams: a second FIFO holds the lanes of jobs whose result
   // was taken and whose output beats are still to come. The engine has at most 17 jobs between
   // dispatch and the end of their output (the back's 16 records and the front's packet).
-  localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
-  logic [LaneW-1:0] next_lane_q, cur_lane_q, res_lane, out_lane;
+  logic [LaneW-1:0] res_lane, out_lane;
   logic [LaneW-1:0] lfifo_q [32];
   logic [5:0]       lf_wr_q, lf_rd_q;
   logic [LaneW-1:0] ofifo_q [32];
@@ -473,11 +477,11 @@ module ipsec_top
       .job_valid_i  (job_valid && 32'(next_lane_q) == l),
       .job_ready_o  (l_job_ready[l]),
       .job_i        (job),
-      .in_valid_i   (in_valid && 32'(cur_lane_q) == l),
+      .in_valid_i   (in_valid[l]),
       .in_ready_o   (l_in_ready[l]),
-      .in_data_i    (in_data),
-      .in_keep_i    (in_keep),
-      .in_last_i    (in_last),
+      .in_data_i    (in_data[l]),
+      .in_keep_i    (in_keep[l]),
+      .in_last_i    (in_last[l]),
       .res_valid_o  (l_res_valid[l]),
       .res_ready_i  (res_ready && 32'(res_lane) == l),
       .res_o        (l_res[l]),
@@ -516,7 +520,7 @@ module ipsec_top
   assign key_ready = &l_key_ready;
   assign key_done = &l_key_done;
   assign job_ready = l_job_ready[next_lane_q];
-  assign in_ready = l_in_ready[cur_lane_q];
+  assign in_ready = l_in_ready;
   assign res_lane = lfifo_q[lf_rd_q[4:0]];
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
@@ -531,7 +535,6 @@ module ipsec_top
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       next_lane_q <= '0;
-      cur_lane_q <= '0;
       lf_wr_q <= 6'd0;
       lf_rd_q <= 6'd0;
       for (int i = 0; i < 32; i++) lfifo_q[i] <= '0;
@@ -540,7 +543,6 @@ module ipsec_top
       for (int i = 0; i < 32; i++) ofifo_q[i] <= '0;
     end else begin
       if (job_valid && job_ready) begin
-        cur_lane_q <= next_lane_q;
         next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
         lfifo_q[lf_wr_q[4:0]] <= next_lane_q;
         lf_wr_q <= lf_wr_q + 6'd1;

@@ -1,9 +1,9 @@
 // esp_fetch testbench: rtl/esp_fetch.sv (the packet engine's fetcher and feeder; Slots = 16,
 // NRec = 32) alone, driven by C++ models of its neighbours and checked against a reference
 // (hw/model/device_model.cc Execute's descriptor checks; rtl/doc/esp_engine.md, Fetcher).
-// Built twice: esp_fetch_test on vesp_fetch (DataW = 128) and esp_fetch_w1024_test on
-// vesp_fetch_w1024 (DataW = 1024, ESP_FETCH_W1024): the DMA read port answers BB = DataW / 8
-// bytes a beat and the packet buffer is checked in BB-byte words.
+// Built as esp_fetch_test (vesp_fetch: DataW 128, 1 lane) and esp_fetch_w1024_test
+// (ESP_FETCH_W1024: vesp_fetch_w1024, DataW 1024, 4 lanes; vesp_fetch too, to compare): BB = DataW
+// / 8 bytes a DMA beat and packet buffer word, one lane model per feeder.
 //   queues  dma_queues' side: a few queues of descriptors, each with its next index to request
 //           and its head, epoch and stopped flag; pick_* offers a random queue with descriptors
 //           left; f_take = same epoch and not stopped; a stopped queue is reset a while later
@@ -13,10 +13,11 @@
 //           order after a random latency with random gaps between beats (ceil(len / BB) beats,
 //           byte 0 in the top bits),
 //           a bus error on chosen requests (rd_err with the last beat);
-//   front   takes the oldest record (s_*) after a random delay: starts the feeder with the
+//   front   takes the oldest record (s_*) after a random delay: starts a feed with the
 //           descriptor's in_len (sometimes fewer bytes, as for an IPv4 total length below it,
-//           or no job at all) and hands it on a random delay later;
-//   lane    random in_ready.
+//           or no job at all) on the next lane in turn once that lane's feeder is free, and
+//           hands it on a random delay later (so several feeds run at once);
+//   lanes   one per feeder, random in_ready each; every fed byte checked per lane.
 // The reference expects, per descriptor read that the queue takes, one record at the front in
 // request order, with its descriptor, queue and epoch, and its pre-status: PreFetchErr after a
 // failed descriptor read (with f_stop, and nothing of that queue behind it), PreStatus with
@@ -30,6 +31,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -37,14 +39,9 @@
 #include <string>
 #include <vector>
 
+#include "Vesp_fetch.h"
 #if defined(ESP_FETCH_W1024)
 #include "Vesp_fetch_w1024.h"
-using VFetch = Vesp_fetch_w1024;
-constexpr int kDataW = 1024;  // -GDataW=1024 (sim/CMakeLists.txt)
-#else
-#include "Vesp_fetch.h"
-using VFetch = Vesp_fetch;
-constexpr int kDataW = 128;
 #endif
 #include "hw/gen/ipsec_regs.h"
 #include "sim/harness/tb.h"
@@ -58,14 +55,28 @@ using hw::Status;
 constexpr int kSlots = 16;    // -GSlots=16 (sim/CMakeLists.txt)
 constexpr int kHdrBeats = 6;  // esp_fetch's default HdrBeats
 constexpr int kQueues = 8;
-constexpr uint32_t kBB = kDataW / 8;          // bytes a DMA beat / packet buffer word
-constexpr uint32_t kPbufWords = 32768 / kBB;  // esp_fetch's default PbufBytes
-constexpr uint32_t kSub = kBB / 16;           // fed (128-bit) beats a word
 constexpr uint64_t kSqBase = 0x10'0000'0000;
 constexpr uint64_t kSqStride = 0x1'0000'0000;
 constexpr uint8_t kPreOk = 0, kPreStatus = 1, kPreFetchErr = 2;  // esp_engine_pkg::pre_e
 
 constexpr uint8_t S(Status s) { return static_cast<uint8_t>(s); }
+
+// The Verilated configurations (sim/CMakeLists.txt: -GDataW, -GLanes).
+template <class V>
+struct Cfg;
+template <>
+struct Cfg<Vesp_fetch> {
+  static constexpr uint32_t kDataW = 128, kLanes = 1;
+};
+#if defined(ESP_FETCH_W1024)
+template <>
+struct Cfg<Vesp_fetch_w1024> {
+  static constexpr uint32_t kDataW = 1024, kLanes = 4;
+};
+using VFetch = Vesp_fetch_w1024;
+#else
+using VFetch = Vesp_fetch;
+#endif
 
 // Host memory: every address holds a byte of its own (a hash), so any read can be checked.
 uint8_t MemByte(uint64_t a) {
@@ -103,6 +114,10 @@ struct Knobs {
   int large_pct = 20;                    // packets of 1501..MAX_PACKET bytes (else 1..small_max)
   int small_max = 1500;
   int fixed_len = 0;                   // every packet this long (directed tests)
+  uint64_t front_from = 0;             // the front takes no record before this clock
+  bool hand_at_start = false;          // the front hands a fed record on in its feed's first clock
+  bool any_lane = false;               // feeds go to the first free lane, not in turn
+  int lane0_ready_pct = -1;            // lane 0's in_ready rate, if >= 0
   std::vector<int> desc_err, pkt_err;  // read requests (descriptor / packet, by count) to fail
 };
 
@@ -111,9 +126,19 @@ struct Stats {
   int records = 0, refused = 0, fetch_errs = 0, dma_errs = 0, checks_failed = 0, resets = 0;
   int fed_beats = 0, nojob = 0, behind_feed = 0, short_feeds = 0, max_in_flight = 0;
   int hand_with_feed = 0;  // records handed on in their feed's first clock
+  int overlap3 = 0;        // clocks with >= 3 lanes receiving a beat
+  int rel_full = 0;        // clocks with every feed_busy bit set and a lane without a feed
+  uint64_t first_beat = 0, beat256 = 0;  // clocks of the first fed beat and of the 256th
+  double BeatsPerClock() const { return 256.0 / static_cast<double>(beat256 - first_beat + 1); }
 };
 
+template <class V>
 class FetchBench {
+  static constexpr uint32_t kDataW = Cfg<V>::kDataW, kLanes = Cfg<V>::kLanes;
+  static constexpr uint32_t kBB = kDataW / 8;          // bytes a DMA beat / packet buffer word
+  static constexpr uint32_t kPbufWords = 32768 / kBB;  // esp_fetch's default PbufBytes
+  static constexpr uint32_t kSub = kBB / 16;           // fed (128-bit) beats a word
+
  public:
   FetchBench(Knobs k, uint64_t seed) : k_(std::move(k)), rng_(seed) {}
 
@@ -139,7 +164,7 @@ class FetchBench {
       EXPECT_TRUE(exp_.empty()) << exp_.size() << " records never reached the front";
       EXPECT_TRUE(pkt_exp_.empty()) << "packet reads never requested";
       EXPECT_TRUE(reads_.empty());
-      EXPECT_TRUE(feeds_.empty());
+      for (const auto& f : feeds_) EXPECT_TRUE(f.empty());
       EXPECT_TRUE(m.idle_o) << "not idle at the end";
       EXPECT_FALSE(m.busy_o);
       EXPECT_FALSE(m.s_valid_o);
@@ -244,7 +269,10 @@ class FetchBench {
     for (int q = 0; q < k_.queues; ++q) {
       if (qs_[q].head < qs_[q].descs.size()) return false;
     }
-    return exp_.empty() && feeds_.empty() && !front_has_;
+    return exp_.empty() && !front_has_ && !AnyFeed();
+  }
+  bool AnyFeed() const {
+    return std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return !f.empty(); });
   }
 
   // ------------------------------------------------------------------------ one clock
@@ -290,7 +318,8 @@ class FetchBench {
     }
     sim::SetBytes(m.rd_data_i.data(), kDataW, bytes);
     Front(m);
-    m.in_ready_i = Pct(k_.in_ready_pct);
+    m.in_ready_i = Pct(k_.lane0_ready_pct >= 0 ? k_.lane0_ready_pct : k_.in_ready_pct);
+    for (uint32_t l = 1; l < kLanes; ++l) m.in_ready_i |= Pct(k_.in_ready_pct) << l;
     tb_.Eval();
     // dma_queues answers for the descriptor coming in (f_q / f_epoch from the fetcher).
     const Queue& fq = qs_[m.f_q_o];
@@ -317,11 +346,12 @@ class FetchBench {
   }
 
   // The front: check the record at s_*, start the feeder, hand it on.
-  void Front(VFetch& m) {
+  void Front(V& m) {
     m.hand_i = 0;
     m.feed_start_i = 0;
+    m.feed_lane_i = 0;
     m.feed_len_i = 0;
-    if (!front_has_ && m.s_valid_o) {
+    if (!front_has_ && m.s_valid_o && tb_.cycles() >= k_.front_from) {
       CheckRecord(m);
       front_has_ = true;
       const Rec& e = Find(exp_.front());
@@ -337,25 +367,30 @@ class FetchBench {
     }
     const Rec& e = Find(exp_.front());
     if (job_ && !started_) {
-      if (m.feed_busy_o) return;
+      for (uint32_t l = 0; k_.any_lane && l < kLanes && ((m.feed_busy_o >> lane_) & 1); ++l) {
+        lane_ = l;
+      }
+      if ((m.feed_busy_o >> lane_) & 1) return;  // lanes in turn (or none free)
       uint32_t len = e.d.in_len;
       if (Pct(k_.short_pct)) {
         len = static_cast<uint32_t>(Rand(1, e.d.in_len));
         ++st_.short_feeds;
       }
       m.feed_start_i = 1;
+      m.feed_lane_i = lane_;
       m.feed_len_i = len;
-      feeds_.push_back({e.d.in_addr, len, 0, exp_.front(), e.bstart, e.span});
+      feeds_[lane_].push_back({e.d.in_addr, len, 0, exp_.front(), e.bstart, e.span});
+      lane_ = (lane_ + 1) % kLanes;
       started_ = true;
       // The front may hand the record on in the feed's first clock (esp_front does when the
       // lane and the back are ready).
-      wait_ = Rand(0, k_.front_delay + 1);
+      wait_ = k_.hand_at_start ? 0 : Rand(0, k_.front_delay + 1);
       if (wait_ > 0) return;
       ++st_.hand_with_feed;
     }
     m.hand_i = 1;
     if (!started_) Release(exp_.front(), e.bstart, e.span);  // no job: all its beats
-    st_.behind_feed += !started_ && e.span != 0 && !feeds_.empty();
+    st_.behind_feed += !started_ && e.span != 0 && AnyFeed();
     recs_.erase(exp_.front());
     exp_.pop_front();
     front_has_ = false;
@@ -363,7 +398,7 @@ class FetchBench {
     ++progress_;
   }
 
-  void CheckRecord(VFetch& m) {
+  void CheckRecord(V& m) {
     ASSERT_FALSE(exp_.empty()) << "a record at the front that no taken descriptor made";
     const Rec& e = Find(exp_.front());
     const std::string where = " (record " + std::to_string(st_.records) + ", queue " +
@@ -390,7 +425,7 @@ class FetchBench {
   }
 
   // After the inputs settled: requests, responses, feed beats.
-  void Sample(VFetch& m, uint64_t now, int pick, Read* beat) {
+  void Sample(V& m, uint64_t now, int pick, Read* beat) {
     // The descriptor answer: fetch_ok / f_stop as dma_queues would count them.
     if (beat != nullptr && beat->desc && m.rd_last_i) {
       ASSERT_EQ(m.f_q_o, beat->q);
@@ -486,31 +521,43 @@ class FetchBench {
       reads_.push_back(rd);
       st_.max_in_flight = std::max(st_.max_in_flight, static_cast<int>(reads_.size()));
     }
-    // Fed beats.
-    ASSERT_TRUE(!m.in_valid_o || !feeds_.empty()) << "in_valid without a job";
-    if (m.in_valid_o && m.in_ready_i) {
-      Feed& f = feeds_.front();
+    // Fed beats, per lane.
+    int lanes_beat = 0;
+    const bool idle_lane =
+        std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return f.empty(); });
+    st_.rel_full += idle_lane && m.feed_busy_o == (1u << kLanes) - 1;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+      const bool valid = (m.in_valid_o >> l) & 1;
+      ASSERT_TRUE(!valid || !feeds_[l].empty()) << "in_valid without a job, lane " << l;
+      if (!valid || !((m.in_ready_i >> l) & 1)) continue;
+      ++lanes_beat;
+      Feed& f = feeds_[l].front();
       const uint32_t left = f.len - f.beat * 16;
       const uint16_t keep = left >= 16 ? 0xffff : static_cast<uint16_t>(~(0xffffu >> left));
-      ASSERT_EQ(m.in_keep_o, keep) << "in_keep, beat " << f.beat;
-      ASSERT_EQ(m.in_last_o, left <= 16) << "in_last, beat " << f.beat;
+      ASSERT_EQ(static_cast<uint16_t>(static_cast<uint64_t>(m.in_keep_o) >> (16 * l)), keep)
+          << "in_keep, beat " << f.beat << ", lane " << l;
+      ASSERT_EQ((m.in_last_o >> l) & 1, left <= 16 ? 1 : 0) << "in_last, beat " << f.beat;
       uint8_t got[16];
-      sim::GetBytes(m.in_data_o.data(), 128, got);
+      sim::GetBytes(m.in_data_o.data() + 4 * l, 128, got);
       for (uint32_t i = 0; i < 16 && i < left; ++i) {
         ASSERT_EQ(got[i], MemByte(f.addr + f.beat * 16 + i))
-            << "fed byte " << f.beat * 16 + i << " of " << f.len << " at clock " << now;
+            << "fed byte " << f.beat * 16 + i << " of " << f.len << " at clock " << now << ", lane "
+            << l;
       }
       ++f.beat;
       ++st_.fed_beats;
+      if (st_.fed_beats == 1) st_.first_beat = now;
+      if (st_.fed_beats == 256) st_.beat256 = now;
       ++progress_;
       // A word is free once its last fed beat is sent.
       if (f.beat % kSub == 0 || left <= 16) Release(f.rec, f.bstart + (f.beat - 1) / kSub, 1);
       if (left <= 16) {
         const uint32_t words = (f.beat + kSub - 1) / kSub;
         Release(f.rec, f.bstart + words, f.span - words);  // the rest of the span
-        feeds_.pop_front();
+        feeds_[l].pop_front();
       }
     }
+    st_.overlap3 += lanes_beat >= 3;
   }
 
   static bool Listed(const std::vector<int>& v, int n) {
@@ -530,30 +577,30 @@ class FetchBench {
 
   Knobs k_;
   std::mt19937_64 rng_;
-  sim::Tb<VFetch> tb_{"esp_fetch"};
+  sim::Tb<V> tb_{"esp_fetch"};
   Stats st_;
   Queue qs_[kQueues];
   std::deque<Read> reads_;
   std::map<size_t, Rec> recs_;
   size_t next_rec_ = 0, progress_ = 0;
   std::deque<size_t> exp_, pkt_exp_;  // records to reach the front / to have their packet read
-  std::deque<Feed> feeds_;
+  std::array<std::deque<Feed>, kLanes> feeds_;                 // per lane
   std::vector<int> owner_ = std::vector<int>(kPbufWords, -1);  // packet buffer words: record
   uint32_t bres_ = 0;                                          // next word to reserve
   bool front_has_ = false, job_ = false, started_ = false;
   int off_ = 0, wait_ = 0, n_desc_reads_ = 0, n_pkt_reads_ = 0;
+  uint32_t lane_ = 0;  // the next feed's lane
 };
 
 void Print(const std::string& what, const Stats& s) {
   std::printf(
       "%s: %llu clocks, %d records at the front (%d fetch errors, %d failed checks, %d DMA "
-      "errors), %d refused, %d queue resets, %d fed beats (%d short feeds, %d PreOk without a job; "
-      "%d "
-      "records with beats handed on during a feed, %d in their feed's first clock), up to %d "
-      "reads in flight\n",
+      "errors), %d refused, %d queue resets, %d fed beats (%d short feeds, %d PreOk without a "
+      "job; %d records with beats handed on during a feed, %d in their feed's first clock), up "
+      "to %d reads in flight, %d clocks with >= 3 lanes fed, %d with the release FIFO full\n",
       what.c_str(), static_cast<unsigned long long>(s.cycles), s.records, s.fetch_errs,
       s.checks_failed, s.dma_errs, s.refused, s.resets, s.fed_beats, s.short_feeds, s.nojob,
-      s.behind_feed, s.hand_with_feed, s.max_in_flight);
+      s.behind_feed, s.hand_with_feed, s.max_in_flight, s.overlap3, s.rel_full);
 }
 
 // Several seeds (IPSEC_SEED = the first), each with its own queue count, stall rates and read
@@ -574,7 +621,7 @@ TEST(EspFetchTest, RandomRunsMatchTheReference) {
       *p = k == 3 ? 100 : 40 + static_cast<int>(rng() % 61);
     }
     kn.front_delay = k == 3 ? 0 : 6;
-    const Stats s = FetchBench(kn, seed + k).Run();
+    const Stats s = FetchBench<VFetch>(kn, seed + k).Run();
     ASSERT_FALSE(::testing::Test::HasFailure()) << "seed " << seed + k << " run " << k;
     Print("seed " + std::to_string(seed + k) + " run " + std::to_string(k), s);
     all.fetch_errs += s.fetch_errs;
@@ -586,6 +633,7 @@ TEST(EspFetchTest, RandomRunsMatchTheReference) {
     all.resets += s.resets;
     all.behind_feed += s.behind_feed;
     all.hand_with_feed += s.hand_with_feed;
+    all.overlap3 += s.overlap3;
   }
   // The runs covered what they check.
   EXPECT_GT(all.fetch_errs, 5);
@@ -596,6 +644,9 @@ TEST(EspFetchTest, RandomRunsMatchTheReference) {
   EXPECT_GT(all.nojob, 50);
   EXPECT_GT(all.behind_feed, 50);  // records with beats handed on without a job during a feed
   EXPECT_GT(all.hand_with_feed, 50);
+  if (Cfg<VFetch>::kLanes >= 3) {
+    EXPECT_GT(all.overlap3, 1000);  // several feeds at once
+  }
 }
 
 Knobs Quiet() {
@@ -617,14 +668,13 @@ TEST(EspFetchTest, DescriptorReadErrorStopsTheQueue) {
   k.lat_max = 150;
   k.pick_pct = k.req_ready_pct = 100;
   k.desc_err = {40};
-  if (kDataW > 128) {
-    // A wide bus brings a large packet in a few clocks, so the ring fills with records waiting
-    // for the 16-byte-a-clock feeder and few descriptor reads are in flight: small packets
-    // keep the front moving and the reads behind the failing one many.
+  if (Cfg<VFetch>::kDataW > 128) {
+    // A wide bus brings large packets in fast, the ring fills with records waiting for the
+    // feeder and few descriptor reads are in flight: small packets keep many in flight.
     k.large_pct = 0;
     k.small_max = 128;
   }
-  const Stats s = FetchBench(k, 3).Run();
+  const Stats s = FetchBench<VFetch>(k, 3).Run();
   Print("descriptor read error", s);
   EXPECT_EQ(s.fetch_errs, 1);
   EXPECT_GT(s.refused, 10);
@@ -637,7 +687,7 @@ TEST(EspFetchTest, PacketReadErrorGivesDmaError) {
   k.queues = 2;
   k.descs = 20;
   k.pkt_err = {5, 6};
-  const Stats s = FetchBench(k, 5).Run();
+  const Stats s = FetchBench<VFetch>(k, 5).Run();
   Print("packet read error", s);
   EXPECT_EQ(s.dma_errs, 2);
   EXPECT_EQ(s.records, 40);
@@ -659,7 +709,7 @@ TEST(EspFetchTest, NoJobRecordBehindAFeedKeepsItsBeatsUntilTheFeedEnds) {
   k.pick_pct = k.req_ready_pct = k.beat_pct = 100;
   k.front_delay = 0;
   k.pkt_err = {1};
-  const Stats s = FetchBench(k, 13).Run();
+  const Stats s = FetchBench<VFetch>(k, 13).Run();
   Print("no-job record behind a slow feed", s);
   EXPECT_EQ(s.dma_errs, 1);
   EXPECT_EQ(s.records, 8);
@@ -677,7 +727,7 @@ TEST(EspFetchTest, ManySmallReadsInFlight) {
   k.lat_min = k.lat_max = 500;
   k.pick_pct = k.req_ready_pct = k.beat_pct = k.in_ready_pct = 100;
   k.front_delay = 0;
-  const Stats s = FetchBench(k, 7).Run();
+  const Stats s = FetchBench<VFetch>(k, 7).Run();
   Print("small packets, latency 500", s);
   EXPECT_GE(s.max_in_flight, 28);
   EXPECT_LT(s.cycles, 400u * 500 / 10);
@@ -691,11 +741,58 @@ TEST(EspFetchTest, LargePacketsDoNotDeadlock) {
   k.descs = 40;
   k.large_pct = 100;
   k.lat_max = 300;
-  const Stats s = FetchBench(k, 9).Run();
+  const Stats s = FetchBench<VFetch>(k, 9).Run();
   Print("large packets", s);
   EXPECT_EQ(s.records, 80);
   EXPECT_GE(s.fed_beats, 80 * 94);
 }
+
+#if defined(ESP_FETCH_W1024)
+// 64-byte packets (72 with EXPLICIT_IV), nothing stalling, the front handing each fed record on
+// in its feed's first clock and taking none before clock 1000, when all 32 records are in (so
+// the feeders, not the one-beat-a-clock read port, set the rate of the first 256 fed beats).
+// The same run on DataW = 128 with 1 lane (vesp_fetch) and on DataW = 1024 with 4 lanes: the 4
+// feeders overlap and the lanes together receive >= 3.5x the beats per clock of the one lane.
+TEST(EspFetchTest, FourLanesAreFedAtOnce) {
+  Knobs k = Quiet();
+  k.queues = 4;
+  k.descs = 40;
+  k.fixed_len = 64;
+  k.lat_min = k.lat_max = 1;
+  k.pick_pct = k.req_ready_pct = k.beat_pct = k.in_ready_pct = 100;
+  k.front_delay = 0;
+  k.hand_at_start = true;
+  k.front_from = 1000;
+  const Stats one = FetchBench<Vesp_fetch>(k, 21).Run();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const Stats four = FetchBench<Vesp_fetch_w1024>(k, 21).Run();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  Print("all ready, 64 B, DataW 128, 1 lane", one);
+  Print("all ready, 64 B, DataW 1024, 4 lanes", four);
+  std::printf("first 256 fed beats: %.3f beats/clock with 1 lane, %.3f with 4 (%.2fx)\n",
+              one.BeatsPerClock(), four.BeatsPerClock(),
+              four.BeatsPerClock() / one.BeatsPerClock());
+  EXPECT_EQ(one.overlap3, 0);
+  EXPECT_GE(four.overlap3, 40);
+  EXPECT_GE(four.BeatsPerClock(), 3.5 * one.BeatsPerClock());
+}
+
+// Feeds to the first free lane, lane 0 slow (in_ready 3%), packets of <= 512 B: the feeds behind
+// the oldest one fill the release FIFO (every feed_busy bit set while lanes are free) until it
+// ends.
+TEST(EspFetchTest, ReleaseFifoFillsBehindASlowFeed) {
+  Knobs k = Quiet();
+  k.queues = 2, k.descs = 300, k.large_pct = 0, k.small_max = 512;
+  k.pick_pct = k.req_ready_pct = k.beat_pct = k.in_ready_pct = 100;
+  k.lat_min = k.lat_max = 1, k.front_delay = 0;
+  k.any_lane = true;
+  k.lane0_ready_pct = 3;
+  const Stats s = FetchBench<VFetch>(k, 31).Run();
+  Print("release FIFO full", s);
+  EXPECT_EQ(s.records, 600);
+  EXPECT_GT(s.rel_full, 100);
+}
+#endif
 
 }  // namespace
 }  // namespace ipsec::rtltest
