@@ -168,12 +168,13 @@ tl::expected<std::unique_ptr<hw::Device>, std::string> MakeBenchDevice(Params& p
     }
     return MakeDevice(p.backend);
   }
-  if (p.read_bw > 16) return tl::unexpected(std::string("--read-bw: 1..16 bytes per cycle"));
+  if (p.read_bw > 128) return tl::unexpected(std::string("--read-bw: 1..128 bytes per cycle"));
   // The Verilator device takes its lane configuration (one Verilated model per lane count, see
   // IPSEC_EXTRA_LANES) and host-memory timing from the environment (sim_device.h).
   setenv("IPSEC_SIM_LANES", std::to_string(p.lanes).c_str(), 1);
   setenv("IPSEC_SIM_READ_LATENCY", std::to_string(p.read_latency).c_str(), 1);
-  setenv("IPSEC_SIM_BYTES_PER_CYCLE", std::to_string(p.read_bw == 0 ? 16 : p.read_bw).c_str(), 1);
+  // 0: a beat a clock, whatever the configuration's bus width (at most its beat).
+  setenv("IPSEC_SIM_BYTES_PER_CYCLE", std::to_string(p.read_bw == 0 ? 128 : p.read_bw).c_str(), 1);
   return MakeDevice(p.backend);
 }
 
