@@ -156,11 +156,12 @@ module esp_back
   logic        r_cpend_q [Recs];      // its completion write is not answered yet
   // cp <= bp: records B is done with whose completion write is not answered yet stay held
   // (their queue, epoch and IRQ flag are needed with the answer).
-  ptr_t        wp_q, ap_q, sp_q, bp_q, cp_q;
-  idx_t        wi, ai, si, bi, ci;
+  ptr_t        wp_q, ap_q, qp_q, sp_q, bp_q, cp_q;
+  idx_t        wi, ai, qi, si, bi, ci;
   ptr_t        cnt, bcnt;
   assign wi = wp_q[RW-1:0];
   assign ai = ap_q[RW-1:0];
+  assign qi = qp_q[RW-1:0];
   assign si = sp_q[RW-1:0];
   assign bi = bp_q[RW-1:0];
   assign ci = cp_q[RW-1:0];
@@ -262,16 +263,16 @@ module esp_back
   assign cpl_force_o = ans_rec.irq;
 
   // ------------------------------------------------------------------------------- stage A
-  // Two parts: the result side at ap takes the lane's result and requests the output write
-  // (the lane offers the next result while the previous packet's beats still stream, so the
-  // next request is in the DMA master before the previous data ends); the stream side at sp
-  // (sp <= ap) takes each record's output beats in order, to the DMA write or drained.
-  logic        a_req_q;                // the result side's write request waits for the DMA master
+  // Three parts, each in record order: the result side at ap takes the lanes' results as they
+  // come (so a lane, which streams a packet's output only once its result is taken, hands it
+  // to its output buffer while the back still writes other lanes' packets); the request side
+  // at qp (qp <= ap) asks for each OK packet's output write; the stream side at sp (sp <= qp)
+  // takes each record's output words in order, to the DMA write or drained.
   logic        a_take;                 // the lane's result is taken this clock
   logic        a_adv;                  // the result side is done with its record
   logic        a_write_new, a_cmt_new, a_drop_new;
   logic [15:0] a_out_len_new;
-  assign res_ready_o = !a_req_q && a_has && a_rec.kind == KPacket && a_rec.lane;
+  assign res_ready_o = a_has && a_rec.kind == KPacket && a_rec.lane;
   assign a_take = res_ready_o && res_valid_i;
   assign a_drop_new = a_flushed;
   assign a_out_len_new = res_i.status == StatusOk ? {2'd0, res_i.out_len} : 16'd0;
@@ -279,29 +280,40 @@ module esp_back
   assign a_cmt_new = a_rec.decap && res_i.icv_ok && res_i.status != StatusAuthFail &&
                      res_i.status != StatusNoSpace;
   assign lane_busy_o = res_ready_o && !res_valid_i;
-  logic        s_has;                  // the stream side has a record (its result is taken)
-  logic        s_started_q;            // ... and took some of its beats
-  logic [9:0]  s_left_q, s_left;       // its beats still to come from the lane
+  assign a_adv = (a_has && !(a_rec.kind == KPacket && a_rec.lane)) || a_take;  // no job, or taken
+
+  // The request side. A record whose queue was reset or flushed since its result was taken
+  // writes nothing after all (its words are drained; B drops it).
+  back_t q_rec;
+  logic  q_has, q_write, q_live, q_flushed, q_skip, q_adv;
+  assign q_rec = r_q[qi];
+  assign q_has = qp_q != ap_q;
+  assign q_write = q_has && r_write_q[qi];
+  assign q_live = q_epochs_i[4 * q_rec.q +: 4] == q_rec.epoch;
+  assign q_flushed = !q_live || (flush_q[q_rec.q] && flush_epoch_q[q_rec.q] == q_rec.epoch);
+  assign q_skip = q_write && q_flushed;
+
+  logic        s_has;                  // the stream side has a record (its request is out)
+  logic        s_started_q;            // ... and took some of its words
+  logic [9:0]  s_left_q, s_left;       // its words still to come from the lane
   logic        s_beat, s_adv;
-  assign s_has = sp_q != ap_q;
+  assign s_has = sp_q != qp_q;
   assign s_left = s_started_q ? s_left_q : r_beats_q[si];
   assign out_ready_o = s_has && s_left != 10'd0 &&
                        (!r_write_q[si] || (d_head_a && wr_data_ready_i));
   assign s_beat = out_valid_i && out_ready_o;
   assign s_adv = s_has && (s_left == 10'd0 || (s_beat && s_left == 10'd1));
 
-  // The next output's request waits until the current one has at most two beats to go, so
+  // The next output's request waits until the current one has at most two words to go, so
   // that B's completion, which usually asks while an output streams, goes first (output N,
   // completion N-1, output N+1): an early request would put a long output before it and
   // hold up B.
-  logic a_req_v, a_go;
+  logic a_go;
   logic [1:0] da_cnt_q;                // A's requests whose data is not all out
-  assign a_req_v = a_req_q || (a_take && a_write_new);
   assign a_go = da_cnt_q == 2'd0 || (da_cnt_q == 2'd1 && s_has && r_write_q[si] &&
                                      s_left <= 10'd2);
-  assign a_req = a_req_v && a_go;
-  assign a_adv = (!a_req_q && a_has && !(a_rec.kind == KPacket && a_rec.lane)) ||  // no job
-                 (a_take && !a_write_new) || a_acc;
+  assign a_req = q_write && !q_flushed && a_go;
+  assign q_adv = (q_has && !r_write_q[qi]) || q_skip || a_acc;
 
   // ------------------------------------------------------------------------------- stage B
   typedef enum logic [3:0] {
@@ -325,7 +337,7 @@ module esp_back
   assign b_st = rs_q[bi];
   logic unused_in;
   assign unused_in = ^{hand_cfg_i, res_i.icv_ok, res_i.inner_len, out_last_i, b_rec.lane, b_rec.irq,
-                       ans_rec,
+                       ans_rec, q_rec,
                        b_rec.decap, b_rec.out_addr, a_rec};
 
   // Account (device_model.cc): the state after B's packet (in BIdle from the record's status:
@@ -488,8 +500,8 @@ module esp_back
   end
 
   // ------------------------------------------------------------------------------- outputs
-  assign wr_req_addr_o = b_req ? cpl_addr_i : a_rec.out_addr;
-  assign wr_req_len_o = b_req ? 16'd16 : a_req_q ? r_out_len_q[ai] : a_out_len_new;
+  assign wr_req_addr_o = b_req ? cpl_addr_i : q_rec.out_addr;
+  assign wr_req_len_o = b_req ? 16'd16 : r_out_len_q[qi];
   assign wr_data_valid_o = (d_head_a && s_has && r_write_q[si] && out_valid_i &&
                             s_left != 10'd0) || d_head_b;
   always_comb begin
@@ -534,6 +546,7 @@ module esp_back
       wp_q <= '0;
       cp_q <= '0;
       ap_q <= '0;
+      qp_q <= '0;
       sp_q <= '0;
       bp_q <= '0;
       for (int i = 0; i < int'(WrTags); i++) begin
@@ -548,7 +561,6 @@ module esp_back
       end
       dq_wp_q <= 3'd0;
       dq_rp_q <= 3'd0;
-      a_req_q <= 1'b0;
       da_cnt_q <= 2'd0;
       s_started_q <= 1'b0;
       s_left_q <= 10'd0;
@@ -599,7 +611,13 @@ module esp_back
         r_out_pend_q[tag_idx_q[tag_rp_q[2:0]]] <= 1'b0;
         r_out_err_q[tag_idx_q[tag_rp_q[2:0]]] <= wr_err_i;
       end
+      if (q_skip) begin
+        r_write_q[qi] <= 1'b0;
+        r_out_pend_q[qi] <= 1'b0;
+        r_drop_q[qi] <= 1'b1;
+      end
       if (a_adv) ap_q <= ap_q + 1'b1;
+      if (q_adv) qp_q <= qp_q + 1'b1;
       if (s_adv) sp_q <= sp_q + 1'b1;
       if (b_done) bp_q <= bp_q + 1'b1;
       // Completions: pending from the request to the answer, per record and per queue; the
@@ -616,7 +634,7 @@ module esp_back
       // Writes in flight.
       if (a_acc || b_acc) begin
         tag_cpl_q[tag_wp_q[2:0]] <= b_acc;
-        tag_idx_q[tag_wp_q[2:0]] <= b_acc ? bi : ai;
+        tag_idx_q[tag_wp_q[2:0]] <= b_acc ? bi : qi;
         tag_wp_q <= tag_wp_q + 4'd1;
         dq_cpl_q[dq_wp_q[1:0]] <= b_acc;
         if (b_acc) dq_beat_q[dq_wp_q[1:0]] <= cpl_beat;
@@ -625,7 +643,6 @@ module esp_back
       if (wr_done_i) tag_rp_q <= tag_rp_q + 4'd1;
       if (d_pop) dq_rp_q <= dq_rp_q + 3'd1;
       // Stages.
-      a_req_q <= a_req_v && !a_acc;
       da_cnt_q <= da_cnt_q + {1'b0, a_acc} - {1'b0, d_pop && d_head_a};
       if (s_adv) begin
         s_started_q <= 1'b0;
@@ -665,7 +682,8 @@ module esp_back
   `ASSERT_INIT(DataWLegal_A, DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024)
   `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
   `ASSERT(StagesInOrder_A,
-          ptr_t'(ap_q - bp_q) <= bcnt && ptr_t'(sp_q - bp_q) <= ptr_t'(ap_q - bp_q) &&
+          ptr_t'(ap_q - bp_q) <= bcnt && ptr_t'(qp_q - bp_q) <= ptr_t'(ap_q - bp_q) &&
+          ptr_t'(sp_q - bp_q) <= ptr_t'(qp_q - bp_q) &&
           ptr_t'(bp_q - cp_q) <= cnt)
   `ASSERT(DoneOnlyHeld_A, b_done |-> b_has)
   // The front's state after a packet it may have forwarded is the one B writes.
