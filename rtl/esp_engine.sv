@@ -151,11 +151,13 @@ module esp_engine
   logic [SlotW-1:0] fr_slot;
   logic            fr_busy, b_idle, b_lane_busy;
 
+  // Several lanes feed at once: room for a jumbo packet per lane and more in flight.
   esp_fetch #(
-    .Slots    (Slots),
-    .DataW    (DataW),
-    .Lanes    (Lanes),
-    .HdrBeats (HdrBeats)
+    .Slots     (Slots),
+    .DataW     (DataW),
+    .Lanes     (Lanes),
+    .PbufBytes (Lanes > 1 ? 65536 : 32768),
+    .HdrBeats  (HdrBeats)
   ) u_esp_fetch (
     .clk_i,
     .rst_ni,

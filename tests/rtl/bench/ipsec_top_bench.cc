@@ -33,11 +33,12 @@ uint32_t NumSas() {
   return n >= 1 && n <= 64 ? static_cast<uint32_t>(n) : 4;
 }
 
-// IPSEC_BENCH_QUEUES=n (1..4): packets go to n queue pairs in turn (one ring of 256 each).
+// IPSEC_BENCH_QUEUES=n (1..8, at most the configuration's): packets go to n queue pairs in turn
+// (one ring of 256 each).
 uint32_t NumQueues() {
   const char* e = std::getenv("IPSEC_BENCH_QUEUES");
   const int n = e != nullptr ? std::atoi(e) : 1;
-  return n >= 1 && n <= 4 ? static_cast<uint32_t>(n) : 1;
+  return n >= 1 && n <= 8 ? static_cast<uint32_t>(n) : 1;
 }
 
 uint32_t Lanes() {
