@@ -198,11 +198,14 @@ module dma_master #(
     rd_flush_d = rd_flush_q;
     ar_total_d = ar_total_q;
     rd_finish = 1'b0;
-    // AR side: bursts of the request at rq_ar_q - 1; the next one once they are all out.
+    // AR side: bursts of the request at rq_ar_q - 1; the next one once they are all out, taken
+    // in the clock its last burst goes (so single-burst requests go out one a clock: on a wide
+    // bus a descriptor or a small packet is one beat).
     if (ar_fire) begin
       ar_addr_d = ar_addr_q + (64'(ar_beats) << OffW);
       ar_left_d = ar_left_q - {7'd0, ar_beats};
-    end else if (ar_left_q == 12'd0 && rq_ar_q != rq_wr_q) begin
+    end
+    if ((ar_fire ? ar_left_d : ar_left_q) == 12'd0 && rq_ar_q != rq_wr_q) begin
       ar_addr_d = {rq_addr_q[rq_ar_q[RqW-1:0]][63:OffW], {OffW{1'b0}}};
       ar_left_d = span_of(rq_addr_q[rq_ar_q[RqW-1:0]][OffW-1:0], rq_len_q[rq_ar_q[RqW-1:0]]);
       rq_ar_d = rq_ar_q + (RqW + 1)'(1);
