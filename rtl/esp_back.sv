@@ -182,10 +182,16 @@ module esp_back
   // Queues whose completion write failed (in this epoch): their fetched packets are dropped.
   logic [7:0] flush_q;
   logic [3:0] flush_epoch_q [8];
-  logic       a_live, a_flushed, b_flushed;
-  assign a_live = q_epochs_i[4 * a_rec.q +: 4] == a_rec.epoch;
-  assign a_flushed = !a_live || (flush_q[a_rec.q] && flush_epoch_q[a_rec.q] == a_rec.epoch);
-  assign b_flushed = !eng_live_i || (flush_q[b_rec.q] && flush_epoch_q[b_rec.q] == b_rec.epoch);
+  // A record of a queue reset (epoch) or flushed since its fetch: dropped without effect.
+  function automatic logic gone(logic [2:0] q, logic [3:0] epoch, logic live);
+    return !live || (flush_q[q] && flush_epoch_q[q] == epoch);
+  endfunction
+  function automatic logic live_now(logic [2:0] q, logic [3:0] epoch);
+    return q_epochs_i[4 * q +: 4] == epoch;
+  endfunction
+  logic       a_flushed, b_flushed;
+  assign a_flushed = gone(a_rec.q, a_rec.epoch, live_now(a_rec.q, a_rec.epoch));
+  assign b_flushed = gone(b_rec.q, b_rec.epoch, eng_live_i);
 
   // The front must not use an SA's state while a packet accounted to it is here and B has not
   // written it yet (the replay commit comes before the accounting too). b_wr2_q: the write is
@@ -285,12 +291,11 @@ module esp_back
   // The request side. A record whose queue was reset or flushed since its result was taken
   // writes nothing after all (its words are drained; B drops it).
   back_t q_rec;
-  logic  q_has, q_write, q_live, q_flushed, q_skip, q_adv;
+  logic  q_has, q_write, q_flushed, q_skip, q_adv;
   assign q_rec = r_q[qi];
   assign q_has = qp_q != ap_q;
   assign q_write = q_has && r_write_q[qi];
-  assign q_live = q_epochs_i[4 * q_rec.q +: 4] == q_rec.epoch;
-  assign q_flushed = !q_live || (flush_q[q_rec.q] && flush_epoch_q[q_rec.q] == q_rec.epoch);
+  assign q_flushed = gone(q_rec.q, q_rec.epoch, live_now(q_rec.q, q_rec.epoch));
   assign q_skip = q_write && q_flushed;
 
   logic        s_has;                  // the stream side has a record (its request is out)
