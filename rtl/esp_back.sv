@@ -40,6 +40,12 @@ module esp_back
   // Host bus width (dma_master's DataW) and the width of the lanes' output words: the lanes stay
   // 128 bits, ipsec_top packs their output into DataW-bit words (rtl/doc/multilane.md).
   parameter int unsigned DataW = 128,
+  // Records held (a power of two): a record lives from the front's hand-on to its completion's
+  // write response, about the lane's latency plus four packets' output at 64 B, plus the write
+  // response latency while completions of several queues are in flight; 8 kept one lane busy
+  // with small packets and one queue (4 gave 11.3 clocks per 64 B packet for 9 beats), 16 keep
+  // it busy with 4 queues up to a write latency of about 32 clocks (8: 12.6 clocks at 32).
+  parameter int unsigned Recs = 16,
   localparam int unsigned SlotW = $clog2(Slots),
   localparam int unsigned BB = DataW / 8  // bytes per bus word
 ) (
@@ -125,12 +131,6 @@ module esp_back
 );
   `include "prim_assert.svh"
 
-  // Records held (a power of two): a record lives from the front's hand-on to its completion's
-  // write response, about the lane's latency plus four packets' output at 64 B, plus the write
-  // response latency while completions of several queues are in flight; 8 kept the lane busy
-  // with small packets and one queue (4 gave 11.3 clocks per 64 B packet for 9 beats), 16 keep
-  // it busy with 4 queues up to a write latency of about 32 clocks (8: 12.6 clocks at 32).
-  localparam int unsigned Recs = 16;
   localparam int unsigned RW = $clog2(Recs);
   typedef logic [RW-1:0] idx_t;
   typedef logic [RW:0] ptr_t;         // one wrap bit above the index
@@ -205,19 +205,22 @@ module esp_back
   // is of the front's queue and epoch, the front may use the state after it instead of
   // waiting. (A packet of another queue could still be dropped after a completion error of
   // its own queue, and the model would then never have seen its effect.)
+  // The scan reads two narrow copies, kept for it: per record, whether it is an accounted
+  // packet B has not finished (hz_v_q) and its slot (hz_slot_q). The youngest match is the
+  // highest one in ring order from bi (the matches rotated down by bi).
+  logic [Recs-1:0]  hz_v_q, hz_match;
+  logic [SlotW-1:0] hz_slot_q [Recs];
   idx_t youngest;
   logic haz_held;
   always_comb begin
-    haz_held = 1'b0;
+    logic [2*Recs-1:0] rot;
+    for (int i = 0; i < int'(Recs); i++) hz_match[i] = hz_v_q[i] && hz_slot_q[i] == f_slot_i;
+    if (b_wr2_q) hz_match[bi] = 1'b0;
+    haz_held = |hz_match;
+    rot = {hz_match, hz_match} >> bi;
     youngest = bi;
-    for (int k = 0; k < int'(Recs); k++) begin
-      idx_t i;
-      i = bi + idx_t'(k);
-      if (ptr_t'(k) < bcnt && r_q[i].kind == KPacket && r_q[i].acct &&
-          r_q[i].slot[SlotW-1:0] == f_slot_i && !(k == 0 && b_wr2_q)) begin
-        haz_held = 1'b1;
-        youngest = i;
-      end
+    for (int k = 1; k < int'(Recs); k++) begin
+      if (rot[k]) youngest = bi + idx_t'(k);
     end
   end
   assign haz_o = haz_held || (lw_q && lw_slot_q == f_slot_i);
@@ -548,6 +551,8 @@ module esp_back
         r_out_err_q[i] <= 1'b0;
         r_cpend_q[i] <= 1'b0;
       end
+      hz_v_q <= '0;
+      for (int i = 0; i < int'(Recs); i++) hz_slot_q[i] <= '0;
       wp_q <= '0;
       cp_q <= '0;
       ap_q <= '0;
@@ -600,7 +605,11 @@ module esp_back
         r_out_err_q[wi] <= 1'b0;
         r_cpend_q[wi] <= 1'b0;
         wp_q <= wp_q + 1'b1;
+        hz_slot_q[wi] <= hand_rec_i.slot[SlotW-1:0];
       end
+      // hz_v_q: from the hand-on until B is done with the record (wi != bi when both happen).
+      if (b_done) hz_v_q[bi] <= 1'b0;
+      if (hand_i) hz_v_q[wi] <= hand_rec_i.kind == KPacket && hand_rec_i.acct;
       if (a_take) begin
         r_q[ai].status <= res_i.status;
         if (a_rec.decap) r_q[ai].bytes <= {50'd0, res_i.inner_len};  // as device_model.cc
@@ -684,6 +693,7 @@ module esp_back
   end
 
   `ASSERT_INIT(SlotsLegal_A, Slots >= 4 && (Slots & (Slots - 1)) == 0)
+  `ASSERT_INIT(RecsLegal_A, Recs >= 8 && (Recs & (Recs - 1)) == 0)
   `ASSERT_INIT(DataWLegal_A, DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024)
   `ASSERT(HandOnlyWhenFree_A, hand_i |-> rec_ready_o)
   `ASSERT(StagesInOrder_A,

@@ -22,6 +22,7 @@ module esp_engine
   parameter int unsigned Slots = 1024,
   parameter int unsigned DataW = 128,  // host bus width (dma_master), lanes' output words
   parameter int unsigned Lanes = 1,    // the fetcher feeds each lane on its own
+  parameter int unsigned BackRecs = 16,  // esp_back's records (power of two)
   localparam int unsigned SlotW = $clog2(Slots),
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1
 ) (
@@ -102,6 +103,7 @@ module esp_engine
   input  logic              job_ready_i,
   output lane_job_t         job_o,
   input  logic [LaneW-1:0]  job_lane_i,       // the lane job_o goes to (its feed too)
+  output logic [Lanes-1:0]  feed_busy_o,      // per lane: its feeder cannot start a feed
   output logic [Lanes-1:0]  in_valid_o,       // each lane's input beats
   input  logic [Lanes-1:0]  in_ready_i,
   output logic [Lanes-1:0][127:0] in_data_o,
@@ -135,7 +137,7 @@ module esp_engine
 
   // Fetcher -> front.
   logic            s_valid, hand, feed_start;
-  logic [Lanes-1:0] feed_busy;  // per lane: its feeder cannot start a feed
+  logic [Lanes-1:0] feed_busy;
   esp_engine_pkg::pre_e s_pre;
   logic [3:0]      s_pre_st;
   logic [255:0]    s_desc;
@@ -247,7 +249,8 @@ module esp_engine
 
   esp_back #(
     .Slots (Slots),
-    .DataW (DataW)
+    .DataW (DataW),
+    .Recs  (BackRecs)
   ) u_esp_back (
     .clk_i,
     .rst_ni,
@@ -320,6 +323,7 @@ module esp_engine
     .lane_busy_o     (b_lane_busy)
   );
 
+  assign feed_busy_o = feed_busy;
   assign idle_o = !fr_busy && b_idle && f_idle;
   assign busy_o = fr_busy || b_busy || f_busy;
   assign lane_busy_o = b_lane_busy || |feed_busy;

@@ -328,11 +328,16 @@ module ipsec_top
 
   // ---------------------------------------------------------------------------------- engine
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
+  // Packets between the front's hand-on and their completion's answer (esp_back): more with
+  // several lanes, so that short packets keep the other lanes busy behind a long one.
+  localparam int unsigned BackRecs = (Lanes > 1) ? 32 : 16;
   logic         job_valid, job_ready, res_valid, res_ready;
   logic         out_valid, out_ready, out_last;
   lane_job_t    job;
   lane_result_t res;
-  logic [LaneW-1:0] next_lane_q;  // the lane of the next job (lanes take jobs in turn)
+  logic [LaneW-1:0] next_lane_q;  // where the search for the next job's lane starts
+  logic [LaneW-1:0] job_lane;     // the lane of the next job
+  logic [Lanes-1:0] feed_busy;    // per lane: its feeder is busy (the front waits for it)
   logic [Lanes-1:0] in_valid, in_ready, in_last;  // each lane's input, from its own feeder
   logic [Lanes-1:0][127:0] in_data;
   logic [Lanes-1:0][15:0]  in_keep;
@@ -342,8 +347,9 @@ module ipsec_top
 
   esp_engine #(
     .Slots (Slots),
-    .DataW (DataW),
-    .Lanes (Lanes)
+    .DataW    (DataW),
+    .Lanes    (Lanes),
+    .BackRecs (BackRecs)
   ) u_esp_engine (
     .clk_i,
     .rst_ni,
@@ -414,7 +420,8 @@ module ipsec_top
     .job_valid_o      (job_valid),
     .job_ready_i      (job_ready),
     .job_o            (job),
-    .job_lane_i       (next_lane_q),
+    .job_lane_i       (job_lane),
+    .feed_busy_o      (feed_busy),
     .in_valid_o       (in_valid),
     .in_ready_i       (in_ready),
     .in_data_o        (in_data),
@@ -442,17 +449,22 @@ module ipsec_top
   );
 
   // ----------------------------------------------------------------------------------- lanes
-  // Jobs go to the lanes in turn (next_lane_q). Each lane has its own feeder in the fetcher,
-  // so the lanes take input at once; results are taken in job order (a FIFO of the jobs' lane
-  // numbers), and output in job order too, but the back may take a job's result while the
-  // previous job's output still streams: a second FIFO holds the lanes of jobs whose result
-  // was taken and whose output beats are still to come. The engine has at most 17 jobs between
-  // dispatch and the end of their output (the back's 16 records and the front's packet).
+  // A job goes to the first lane, in turn from next_lane_q, that takes a job and whose feeder
+  // is free (else to next_lane_q, and the front waits): with jobs strictly in turn a long
+  // packet's lane held up the jobs of the short packets behind it while the other lanes were
+  // idle. Each lane has its own feeder in the fetcher, so the lanes take input at once;
+  // results are taken in job order (a FIFO of the jobs' lane numbers), and output in job order
+  // too, but the back may take a job's result while the previous job's output still streams:
+  // a second FIFO holds the lanes of jobs whose result was taken and whose output beats are
+  // still to come. The engine has at most BackRecs + 1 jobs between dispatch and the end of
+  // their output (the back's records and the front's packet).
+  localparam int unsigned JobFifo = 2 * BackRecs;
+  localparam int unsigned JfW = $clog2(JobFifo);
   logic [LaneW-1:0] res_lane, out_lane;
-  logic [LaneW-1:0] lfifo_q [32];
-  logic [5:0]       lf_wr_q, lf_rd_q;
-  logic [LaneW-1:0] ofifo_q [32];
-  logic [5:0]       of_wr_q, of_rd_q;
+  logic [LaneW-1:0] lfifo_q [JobFifo];
+  logic [JfW:0]     lf_wr_q, lf_rd_q;
+  logic [LaneW-1:0] ofifo_q [JobFifo];
+  logic [JfW:0]     of_wr_q, of_rd_q;
   logic             res_take, of_push, of_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last, l_out_ready;
   logic [Lanes-1:0] p_out_valid, p_out_last;  // the lanes' output in DataW-bit words
@@ -460,6 +472,16 @@ module ipsec_top
   logic [Lanes-1:0] l_key_ready, l_key_done;
   lane_result_t     l_res      [Lanes];
   logic [127:0]     l_out_data [Lanes];
+
+  always_comb begin
+    job_lane = next_lane_q;
+    for (int k = int'(Lanes) - 1; k >= 0; k--) begin
+      int l;
+      l = int'(next_lane_q) + k;
+      if (l >= int'(Lanes)) l -= int'(Lanes);
+      if (l_job_ready[l] && !feed_busy[l]) job_lane = LaneW'(l);
+    end
+  end
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_lane
     logic [15:0] unused_out_keep;  // implied by the lengths: the engine counts bytes
@@ -474,7 +496,7 @@ module ipsec_top
       .key_aes256_i (key_256),
       .key_i        (key),
       .key_done_o   (l_key_done[l]),
-      .job_valid_i  (job_valid && 32'(next_lane_q) == l),
+      .job_valid_i  (job_valid && 32'(job_lane) == l),
       .job_ready_o  (l_job_ready[l]),
       .job_i        (job),
       .in_valid_i   (in_valid[l]),
@@ -519,12 +541,12 @@ module ipsec_top
 
   assign key_ready = &l_key_ready;
   assign key_done = &l_key_done;
-  assign job_ready = l_job_ready[next_lane_q];
+  assign job_ready = l_job_ready[job_lane];
   assign in_ready = l_in_ready;
-  assign res_lane = lfifo_q[lf_rd_q[4:0]];
+  assign res_lane = lfifo_q[lf_rd_q[JfW-1:0]];
   assign res_valid = l_res_valid[res_lane];
   assign res = l_res[res_lane];
-  assign out_lane = ofifo_q[of_rd_q[4:0]];
+  assign out_lane = ofifo_q[of_rd_q[JfW-1:0]];
   assign out_valid = p_out_valid[out_lane] && of_wr_q != of_rd_q;
   assign out_data = p_out_data[out_lane];
   assign out_last = p_out_last[out_lane];
@@ -535,24 +557,24 @@ module ipsec_top
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       next_lane_q <= '0;
-      lf_wr_q <= 6'd0;
-      lf_rd_q <= 6'd0;
-      for (int i = 0; i < 32; i++) lfifo_q[i] <= '0;
-      of_wr_q <= 6'd0;
-      of_rd_q <= 6'd0;
-      for (int i = 0; i < 32; i++) ofifo_q[i] <= '0;
+      lf_wr_q <= '0;
+      lf_rd_q <= '0;
+      for (int i = 0; i < int'(JobFifo); i++) lfifo_q[i] <= '0;
+      of_wr_q <= '0;
+      of_rd_q <= '0;
+      for (int i = 0; i < int'(JobFifo); i++) ofifo_q[i] <= '0;
     end else begin
       if (job_valid && job_ready) begin
-        next_lane_q <= (32'(next_lane_q) == Lanes - 1) ? '0 : next_lane_q + 1'b1;
-        lfifo_q[lf_wr_q[4:0]] <= next_lane_q;
-        lf_wr_q <= lf_wr_q + 6'd1;
+        next_lane_q <= (32'(job_lane) == Lanes - 1) ? '0 : job_lane + 1'b1;
+        lfifo_q[lf_wr_q[JfW-1:0]] <= job_lane;
+        lf_wr_q <= lf_wr_q + 1'b1;
       end
-      if (res_take) lf_rd_q <= lf_rd_q + 6'd1;
+      if (res_take) lf_rd_q <= lf_rd_q + 1'b1;
       if (of_push) begin
-        ofifo_q[of_wr_q[4:0]] <= res_lane;
-        of_wr_q <= of_wr_q + 6'd1;
+        ofifo_q[of_wr_q[JfW-1:0]] <= res_lane;
+        of_wr_q <= of_wr_q + 1'b1;
       end
-      if (of_pop) of_rd_q <= of_rd_q + 6'd1;
+      if (of_pop) of_rd_q <= of_rd_q + 1'b1;
     end
   end
 
@@ -574,6 +596,7 @@ module ipsec_top
   end
 
   `ASSERT_INIT(LanesLegal_A, Lanes >= 1 && Lanes <= 16)
-  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= 6'd32 && (of_wr_q - of_rd_q) <= 6'd32)
+  `ASSERT(LaneFifoNoOverflow_A, (lf_wr_q - lf_rd_q) <= (JfW + 1)'(JobFifo) &&
+                                 (of_wr_q - of_rd_q) <= (JfW + 1)'(JobFifo))
 
 endmodule
