@@ -134,7 +134,7 @@ void AddRunOptions(CLI::App* app, Params& p) {
   app->add_option("--decap", p.run.decap, "fraction of decap packets")->check(CLI::Range(0.0, 1.0));
   app->add_option("--lanes", p.lanes,
                   "parallel ESP lanes: a Verilated configuration of the build (IPSEC_EXTRA_LANES)");
-  app->add_option("--queues", p.run.queues, "queue pairs");
+  app->add_option("--queues", p.run.queues, "queue pairs (SA i on queue i mod N)");
   app->add_option("--ring-log2", p.run.ring_log2, "ring depth = 2^N")->check(CLI::Range(1, 12));
   app->add_option("--inflight", p.run.inflight,
                   "descriptors outstanding at most (0: rings full; 1: lone-packet latency)");

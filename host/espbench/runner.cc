@@ -79,6 +79,12 @@ BenchResult<RunResult> RunTraffic(driver::Driver& drv, const RunConfig& cfg) {
   std::mt19937_64 rng(cfg.seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const uint32_t nq = drv.queues();
+  // Each SA belongs to one queue pair (SA i to queue i mod queues), as a NIC's receive-side
+  // scaling keeps a flow on one queue: a queue's packets take its SAs at random, and an SA's
+  // packets stay in order on their queue (the device forwards an SA's state between packets
+  // of one queue only). A queue without an SA stays idle.
+  std::vector<std::vector<size_t>> q_sas(nq);
+  for (size_t i = 0; i < sas.size(); ++i) q_sas[i % nq].push_back(i);
   // Cookies are indexes into a ring of per-descriptor records, one per ring entry per queue.
   const size_t per_q = drv.ring_capacity() + 1;
   std::vector<InFlight> flight(per_q * nq);
@@ -88,6 +94,7 @@ BenchResult<RunResult> RunTraffic(driver::Driver& drv, const RunConfig& cfg) {
   RunResult r;
   r.backend = std::string(dev.backend_name());
   r.lanes = std::max<uint32_t>(1, drv.info().lanes);
+  r.queue_packets.assign(nq, 0);
   uint64_t posted = 0, done = 0;
   std::vector<uint64_t> next_cookie(nq, 0);
   const uint64_t start_cycles = dev.cycles();
@@ -97,9 +104,9 @@ BenchResult<RunResult> RunTraffic(driver::Driver& drv, const RunConfig& cfg) {
   auto post_some = [&]() -> BenchResult<bool> {
     for (uint32_t q = 0; q < nq && posted < cfg.packets; ++q) {
       std::vector<uint32_t> batch;
-      while (posted < cfg.packets && drv.SubmitRoom(q) > 0 &&
+      while (!q_sas[q].empty() && posted < cfg.packets && drv.SubmitRoom(q) > 0 &&
              (cfg.inflight == 0 || posted - done < cfg.inflight)) {
-        const size_t i = static_cast<size_t>(rng() % sas.size());
+        const size_t i = q_sas[q][static_cast<size_t>(rng() % q_sas[q].size())];
         const bool decap = u(rng) < cfg.decap;
         const size_t len = sizes->Next(rng);
         std::vector<uint8_t> pkt = MakePlaintext(len, sas[i].inner_src, sas[i].inner_dst, rng);
@@ -147,6 +154,7 @@ BenchResult<RunResult> RunTraffic(driver::Driver& drv, const RunConfig& cfg) {
         }
         const InFlight& f = flight[c.cookie];
         ++r.statuses[hw::StatusName(c.status)];
+        ++r.queue_packets[q];
         latencies.push_back(now - f.doorbell);
         ++done;
         if (done > cfg.warmup) {

@@ -24,8 +24,8 @@ namespace ipsec::host::bench {
 struct RunConfig {
   std::string sizes = "1500";  // SizeDist::Parse
   SaMix sas;
-  double decap = 0.0;  // fraction of DECAP descriptors (the rest ENCAP)
-  uint32_t queues = 1;
+  double decap = 0.0;   // fraction of DECAP descriptors (the rest ENCAP)
+  uint32_t queues = 1;  // SA i is posted on queue i mod queues (queues beyond the SAs idle)
   uint32_t ring_log2 = 8;
   // Descriptors outstanding at most, over all queues (0: as many as the rings hold). 1 gives
   // the lone-packet latency; small values show latency against offered load.
@@ -66,6 +66,7 @@ struct RunResult {
   BeatCount beats;                           // sums per resource over the measured packets
   Percentiles latency;                       // cycles, over every packet
   std::map<std::string, uint64_t> statuses;  // completions by status name (all packets)
+  std::vector<uint64_t> queue_packets;       // completions per queue pair (all packets)
   uint64_t total_cycles = 0;                 // device cycles of the whole run
   double wall_seconds = 0;
 };

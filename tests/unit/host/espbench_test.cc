@@ -144,6 +144,35 @@ TEST(RunnerTest, MixedTrafficOnTheModelAllOk) {
   }
 }
 
+// SA i is posted on queue i mod queues (RSS-like): with fewer SAs than queues the rest stay
+// idle, and the run still ends (no wait on an empty queue).
+TEST(RunnerTest, EachSaStaysOnItsQueue) {
+  hw::model::ModelDevice dev;
+  auto drv = driver::Driver::Open(dev, {.queues = 4, .ring_log2 = 4});
+  ASSERT_TRUE(drv.has_value());
+  RunConfig cfg;
+  cfg.sizes = "64,1500";
+  cfg.sas = {.count = 2};
+  cfg.queues = 4;
+  cfg.packets = 200;
+  cfg.warmup = 10;
+  auto r = RunTraffic(**drv, cfg);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->statuses["OK"], 200u);
+  ASSERT_EQ(r->queue_packets.size(), 4u);
+  EXPECT_GT(r->queue_packets[0], 0u);
+  EXPECT_GT(r->queue_packets[1], 0u);
+  EXPECT_EQ(r->queue_packets[0] + r->queue_packets[1], 200u);
+  EXPECT_EQ(r->queue_packets[2], 0u);
+  EXPECT_EQ(r->queue_packets[3], 0u);
+
+  cfg.sas = {.count = 8};
+  r = RunTraffic(**drv, cfg);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->statuses["OK"], 200u);
+  for (uint32_t q = 0; q < 4; ++q) EXPECT_GT(r->queue_packets[q], 20u) << "queue " << q;
+}
+
 TEST(RunnerTest, RejectsBadConfig) {
   hw::model::ModelDevice dev;
   auto drv = driver::Driver::Open(dev);
