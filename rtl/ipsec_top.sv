@@ -330,7 +330,7 @@ module ipsec_top
   localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
   // Packets between the front's hand-on and their completion's answer (esp_back): more with
   // several lanes, so that short packets keep the other lanes busy behind a long one.
-  localparam int unsigned BackRecs = (Lanes > 1) ? 32 : 16;
+  localparam int unsigned BackRecs = (Lanes > 1) ? 64 : 16;
   logic         job_valid, job_ready, res_valid, res_ready;
   logic         out_valid, out_ready, out_last;
   lane_job_t    job;
@@ -461,9 +461,9 @@ module ipsec_top
   localparam int unsigned JobFifo = 2 * BackRecs;
   localparam int unsigned JfW = $clog2(JobFifo);
   logic [LaneW-1:0] res_lane, out_lane;
-  logic [LaneW-1:0] lfifo_q [JobFifo];
+  logic [JobFifo-1:0][LaneW-1:0] lfifo_q;  // packed: reset at once
   logic [JfW:0]     lf_wr_q, lf_rd_q;
-  logic [LaneW-1:0] ofifo_q [JobFifo];
+  logic [JobFifo-1:0][LaneW-1:0] ofifo_q;
   logic [JfW:0]     of_wr_q, of_rd_q;
   logic             res_take, of_push, of_pop;
   logic [Lanes-1:0] l_job_ready, l_in_ready, l_res_valid, l_out_valid, l_out_last, l_out_ready;
@@ -559,10 +559,10 @@ module ipsec_top
       next_lane_q <= '0;
       lf_wr_q <= '0;
       lf_rd_q <= '0;
-      for (int i = 0; i < int'(JobFifo); i++) lfifo_q[i] <= '0;
+      lfifo_q <= '0;
       of_wr_q <= '0;
       of_rd_q <= '0;
-      for (int i = 0; i < int'(JobFifo); i++) ofifo_q[i] <= '0;
+      ofifo_q <= '0;
     end else begin
       if (job_valid && job_ready) begin
         next_lane_q <= (32'(job_lane) == Lanes - 1) ? '0 : job_lane + 1'b1;
