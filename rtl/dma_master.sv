@@ -136,7 +136,9 @@ module dma_master #(
   assign m_araddr_o = ar_addr_q;
   assign m_arlen_o = {3'd0, ar_beats - 5'd1};
   assign ar_fire = m_arvalid_o && m_arready_i;
-  // R is held for one clock while the last output of a request comes from rd_prev_q alone.
+  // R is held for one clock while the last output of a request comes from rd_prev_q alone
+  // (an unaligned request of two or more aligned beats whose last output beat needs no bytes of
+  // a further one).
   assign m_rready_o = !rd_flush_q;
   assign r_fire = m_rvalid_i && m_rready_o;
   assign r_cur = swap_bytes(m_rdata_i);
@@ -173,6 +175,11 @@ module dma_master #(
       end else if (!r_first) begin
         rd_valid_o = 1'b1;
         rd_data_o = rd_comb;
+      end else if (r_left_q == 12'd1) begin
+        // The whole request lies in its one aligned beat (a descriptor or a small packet on a
+        // wide bus): its output beat at once, without a flush clock.
+        rd_valid_o = 1'b1;
+        rd_data_o = r_cur << (8 * rd_off_q);
       end
       if (rd_valid_o && out_left_q == 12'd1) begin
         rd_last_o = 1'b1;
