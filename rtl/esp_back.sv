@@ -44,7 +44,8 @@ module esp_back
   // write response, about the lane's latency plus four packets' output at 64 B, plus the write
   // response latency while completions of several queues are in flight; 8 kept one lane busy
   // with small packets and one queue (4 gave 11.3 clocks per 64 B packet for 9 beats), 16 keep
-  // it busy with 4 queues up to a write latency of about 32 clocks (8: 12.6 clocks at 32).
+  // it busy with 4 queues up to a write latency of about 32 clocks (8: 12.6 clocks at 32);
+  // ipsec_top gives it 64 with several lanes (rtl/doc/multilane.md, step 10).
   parameter int unsigned Recs = 16,
   localparam int unsigned SlotW = $clog2(Slots),
   localparam int unsigned BB = DataW / 8  // bytes per bus word

@@ -346,7 +346,7 @@ module ipsec_top
   assign idle = eng_idle && !sa_busy;
 
   esp_engine #(
-    .Slots (Slots),
+    .Slots    (Slots),
     .DataW    (DataW),
     .Lanes    (Lanes),
     .BackRecs (BackRecs)
