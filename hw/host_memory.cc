@@ -54,6 +54,15 @@ uint8_t* HostMemory::Translate(uint64_t addr, size_t len) const {
   return it->second.bytes.get() + off;
 }
 
+std::span<uint8_t> HostMemory::Tail(uint64_t addr) const {
+  auto it = regions_.upper_bound(addr);
+  if (it == regions_.begin()) return {};
+  --it;
+  const uint64_t off = addr - it->first;
+  if (off >= it->second.size) return {};
+  return {it->second.bytes.get() + off, static_cast<size_t>(it->second.size - off)};
+}
+
 bool HostMemory::Read(uint64_t addr, std::span<uint8_t> out) const {
   const uint8_t* p = Translate(addr, out.size());
   if (p == nullptr) return false;

@@ -71,6 +71,8 @@ class HostMemory {
   bool Write(uint64_t addr, std::span<const uint8_t> in);
   // Direct pointer for a range inside one allocation, or nullptr.
   uint8_t* Translate(uint64_t addr, size_t len) const;
+  // The bytes from addr to the end of the allocation holding it (empty if none holds it).
+  std::span<uint8_t> Tail(uint64_t addr) const;
 
   size_t live_allocations() const { return regions_.size(); }
 

@@ -71,15 +71,19 @@ void AxiMemory::Clock(const AxiMasterPins& in) {
       }
     }
     if (first < last) {
-      // Every enabled byte must be inside an allocation; strobes are contiguous for this master
-      // but checked byte by byte anyway.
-      for (uint32_t i = first; i < last && ok; ++i) {
+      // Every enabled byte must be inside an allocation: at once when the strobed range lies
+      // in one (the usual case), else byte by byte (strobes are contiguous for this master but
+      // checked byte by byte anyway).
+      uint8_t* whole = mem_.Translate(beat_addr + first, last - first);
+      for (uint32_t i = first; whole == nullptr && i < last && ok; ++i) {
         if (in.wstrb[i] && mem_.Translate(beat_addr + i, 1) == nullptr) ok = false;
       }
       if (InErrorRange(beat_addr + first, beat_addr + last, true)) ok = false;
       if (ok) {
         for (uint32_t i = first; i < last; ++i) {
-          if (in.wstrb[i]) *mem_.Translate(beat_addr + i, 1) = in.wdata[i];
+          if (!in.wstrb[i]) continue;
+          uint8_t* p = whole != nullptr ? whole + (i - first) : mem_.Translate(beat_addr + i, 1);
+          *p = in.wdata[i];
         }
       }
     }
@@ -119,10 +123,22 @@ void AxiMemory::Update() {
       if (const uint8_t* whole = mem_.Translate(beat_addr, beat); whole != nullptr) {
         std::memcpy(out_.rdata.data(), whole, beat);
       } else {
-        // Byte by byte: lanes outside an allocation (before ARADDR, past the end) read as 0.
-        for (uint32_t i = 0; i < beat; ++i) {
-          const uint8_t* p = mem_.Translate(beat_addr + i, 1);
-          out_.rdata[i] = p != nullptr ? *p : 0;
+        // Lanes outside an allocation (before ARADDR, past the end) read as 0. Allocations
+        // start 4 KiB aligned (HostMemory::Alloc), so from a byte in none the rest of its 4 KiB
+        // page is in none either.
+        for (uint32_t i = 0; i < beat;) {
+          const uint64_t a = beat_addr + i;
+          const std::span<uint8_t> t = mem_.Tail(a);
+          if (t.empty()) {
+            const uint64_t to_page = 4096 - (a & 4095);
+            const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(to_page, beat - i));
+            std::memset(out_.rdata.data() + i, 0, n);
+            i += n;
+            continue;
+          }
+          const uint32_t n = static_cast<uint32_t>(std::min<size_t>(t.size(), beat - i));
+          std::memcpy(out_.rdata.data() + i, t.data(), n);
+          i += n;
         }
       }
     } else {
