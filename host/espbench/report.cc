@@ -139,7 +139,9 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
   if (ec) return dir + ": " + ec.message();
   // series -> size -> (gbps, p99 ns); the software baseline is one more throughput line.
   std::map<std::string, std::map<long, std::pair<double, double>>> series;
-  std::map<long, double> software, ideal;  // ideal: one lane at its beat limit
+  std::map<long, double> software;
+  // By lanes: n lanes at n times the 1-lane beat limit (efficiency is per lane).
+  std::map<int, std::map<long, double>> ideal;
   for (const json& r : records) {
     if (!r.value("timed", false)) continue;
     const std::string sizes = ParamStr(r["params"], "sizes", "1500");
@@ -151,8 +153,8 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
     if (r.contains("baseline")) {
       software[size] = std::max(software[size], Num(r["baseline"], "gbps"));
     }
-    if (r.value("lanes", 1) == 1 && Num(r, "efficiency") > 0) {
-      ideal[size] = Num(r, "gbps") / Num(r, "efficiency");
+    if (Num(r, "efficiency") > 0) {
+      ideal[r.value("lanes", 1)][size] = Num(r, "gbps") / Num(r, "efficiency");
     }
   }
   if (series.empty()) return "no timed fixed-size results to plot";
@@ -174,8 +176,13 @@ std::string WritePlots(const std::vector<json>& records, const std::string& dir)
     for (const auto& [size, gbps] : pts) f << size << " " << gbps << "\n";
     plot_tp += ", '" + dat + "' using 1:2 with " + style + " title '" + title + "'";
   };
-  extra_line(ideal, "ideal.dat", "lines dashtype 3 lc rgb 'black'",
-             "1 lane at its beat limit (16 B per clock)");
+  for (const auto& [lanes, pts] : ideal) {
+    const std::string n = std::to_string(lanes);
+    extra_line(pts, "ideal" + n + ".dat",
+               lanes == 1 ? "lines dashtype 3 lc rgb 'black'" : "lines dashtype 3 lc rgb 'gray40'",
+               lanes == 1 ? "1 lane at its beat limit (16 B per clock)"
+                          : n + " lanes at " + n + " x the 1-lane beat limit");
+  }
   extra_line(software, "software.dat", "linespoints dashtype 2",
              "OpenSSL ESP encap, 1 core of this CPU");
   const std::string gp = dir + "/plots.gp";

@@ -223,6 +223,7 @@ TEST(ReportTest, PlotsAreWritten) {
       r.packets = 10;
       r.bytes = 10u * size;
       r.cycles = 100;
+      r.limit_beats = 60u * lanes;  // efficiency 0.6 per lane
       r.latency.p99 = 50;
       recs.push_back(
           MakeRecord({{"sizes", std::to_string(size)}, {"read_latency", 0}}, 250.0, r, nullptr));
@@ -237,6 +238,11 @@ TEST(ReportTest, PlotsAreWritten) {
     EXPECT_NE(svg.find("<svg"), std::string::npos) << f;
     EXPECT_NE(svg.find("4 lane(s)"), std::string::npos) << f;
   }
+  // The beat-limit lines: one lane's, and 4 x it for the 4-lane records.
+  std::ifstream in(dir + "/throughput.svg");
+  const std::string svg((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(svg.find("1 lane at its beat limit"), std::string::npos);
+  EXPECT_NE(svg.find("4 lanes at 4 x the 1-lane beat limit"), std::string::npos);
   EXPECT_NE(WritePlots({}, dir), "");  // nothing to plot is reported, not silently empty
 }
 
