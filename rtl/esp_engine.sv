@@ -156,12 +156,14 @@ module esp_engine
   // Several lanes feed at once: room for a jumbo packet per lane and a host read latency of
   // 500 clocks of jumbo packets in flight (128 KiB), and records for 500 clocks of descriptor
   // reads plus 500 of packet reads at 2-3 clocks a packet (512; as many as the DMA master
-  // keeps in flight, ipsec_top's RdOutstanding).
+  // keeps in flight, ipsec_top's RdOutstanding), of which only those with a packet read in
+  // flight or in hand hold a header slot (256).
   esp_fetch #(
     .Slots     (Slots),
     .DataW     (DataW),
     .Lanes     (Lanes),
     .NRec      (Lanes > 1 ? 512 : 128),
+    .NHdr      (Lanes > 1 ? 256 : 128),
     .PbufBytes (Lanes > 1 ? 131072 : 32768),
     .HdrBeats  (HdrBeats)
   ) u_esp_fetch (
