@@ -12,10 +12,10 @@
 //     its packet has come, the pre-status (DMA_ERROR on a bus error) and the packet's first
 //     HdrBeats beats (for the front's classifier, in a ring of NHdr header slots taken in
 //     record order when the packet is requested and given back when the record is handed
-//     on: only records with a packet read in flight or in hand hold one). A failed descriptor
-//     read of a
-//     live queue stops the queue at once (f_stop_o) and becomes a PreFetchErr record; the
-//     descriptors already requested behind it are discarded without effect.
+//     on: only records with a packet read in flight or in hand hold one). A failed
+//     descriptor read of a live queue stops the queue at once (f_stop_o) and becomes a
+//     PreFetchErr record; the descriptors already requested behind it are discarded without
+//     effect.
 //   packet reads: in record order, each into a circular packet buffer (PbufBytes in DataW-bit
 //     words, a packet's words contiguous with wrap-around), reserved when requested and given
 //     back in buffer order: a record's words once its feed has sent them (or when the front
