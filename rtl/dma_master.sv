@@ -528,7 +528,8 @@ module dma_master #(
     end
   end
 
-  `ASSERT_INIT(RdOutstandingLegal_A, RdOutstanding >= 1 && RdOutstanding <= 256)
+  // At most 768: what a PCIe endpoint with 10-bit tags may have outstanding.
+  `ASSERT_INIT(RdOutstandingLegal_A, RdOutstanding >= 1 && RdOutstanding <= 768)
   `ASSERT_INIT(DataWLegal_A, DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024)
   `ASSERT(NoRUnexpected_A, r_fire |-> rd_active_q)
   `ASSERT(RdReqNonEmpty_A, rd_req_valid_i && rd_req_ready_o |-> rd_req_len_i != 16'd0)

@@ -153,12 +153,18 @@ module esp_engine
   logic [SlotW-1:0] fr_slot;
   logic            fr_busy, b_idle, b_lane_busy;
 
-  // Several lanes feed at once: room for a jumbo packet per lane and more in flight.
+  // Several lanes feed at once: room for a jumbo packet per lane and a host read latency of
+  // 500 clocks of jumbo packets in flight (128 KiB), and records for 500 clocks of descriptor
+  // reads plus 500 of packet reads at 2-3 clocks a packet (512; as many as the DMA master
+  // keeps in flight, ipsec_top's RdOutstanding), of which only those with a packet read in
+  // flight or in hand hold a header slot (256).
   esp_fetch #(
     .Slots     (Slots),
     .DataW     (DataW),
     .Lanes     (Lanes),
-    .PbufBytes (Lanes > 1 ? 65536 : 32768),
+    .NRec      (Lanes > 1 ? 512 : 128),
+    .NHdr      (Lanes > 1 ? 256 : 128),
+    .PbufBytes (Lanes > 1 ? 131072 : 32768),
     .HdrBeats  (HdrBeats)
   ) u_esp_fetch (
     .clk_i,

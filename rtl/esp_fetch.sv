@@ -10,9 +10,12 @@
 //     descriptor read error). A record holds the descriptor, its checks (BAD_DESCRIPTOR, then
 //     MALFORMED for oversize; Execute in hw/model/device_model.cc), queue, epoch and, once
 //     its packet has come, the pre-status (DMA_ERROR on a bus error) and the packet's first
-//     HdrBeats beats (header RAM, for the front's classifier). A failed descriptor read of a
-//     live queue stops the queue at once (f_stop_o) and becomes a PreFetchErr record; the
-//     descriptors already requested behind it are discarded without effect.
+//     HdrBeats beats (for the front's classifier, in a ring of NHdr header slots taken in
+//     record order when the packet is requested and given back when the record is handed
+//     on: only records with a packet read in flight or in hand hold one). A failed
+//     descriptor read of a live queue stops the queue at once (f_stop_o) and becomes a
+//     PreFetchErr record; the descriptors already requested behind it are discarded without
+//     effect.
 //   packet reads: in record order, each into a circular packet buffer (PbufBytes in DataW-bit
 //     words, a packet's words contiguous with wrap-around), reserved when requested and given
 //     back in buffer order: a record's words once its feed has sent them (or when the front
@@ -39,6 +42,7 @@ module esp_fetch
   parameter int unsigned Slots = 1024,
   parameter int unsigned HdrBeats = 6,
   parameter int unsigned NRec = 128,        // records (power of two)
+  parameter int unsigned NHdr = NRec,       // header slots (power of two, <= NRec)
   parameter int unsigned DataW = 128,       // host bus (dma_master's): 128, 256, 512 or 1024
   parameter int unsigned PbufBytes = 32768, // packet buffer (power of two, >= 2 x 577 x 16)
   parameter int unsigned Lanes = 1,         // feeders (one per lane)
@@ -105,11 +109,12 @@ module esp_fetch
   localparam int unsigned EW = $clog2(RelN);
   localparam int unsigned NTag = NRec;      // read requests in flight (descriptors + packets)
   localparam int unsigned TW = $clog2(NTag);
+  localparam int unsigned HW = $clog2(NHdr);
 
   // ---------------------------------------------------------------------------- storage
   // Plain arrays, each with one write and one read port.
   logic [DataW-1:0] pbuf_q [PbufWords];     // packet buffer (write: DMA; read: feeder)
-  logic [127:0]    hdr_q  [HdrBeats][NRec];  // header bytes 16k.. of each record (read: front)
+  logic [127:0]    hdr_q  [HdrBeats][NHdr];  // header bytes 16k.. of each slot (read: front)
   logic [255:0]    desc_q [NRec];            // descriptors (read: front)
   logic [63:0]     raddr_q [NRec];           // packet address, length, checks (read: requester)
   logic [15:0]     rlen_q [NRec];
@@ -124,6 +129,9 @@ module esp_fetch
   logic [BW:0]     span_q [NRec];            // words reserved in it
   // Ring pointers (one extra bit): head (front) <= chk (next packet request) <= alloc.
   logic [RW:0]     h_ptr_q, c_ptr_q, a_ptr_q;
+  // Header slot ring (one extra bit): head (the front's record, if it has a packet) <= arrival
+  // (the packet coming in: packets come in request order) <= alloc (packet requests).
+  logic [HW:0]     hh_ptr_q, hi_ptr_q, ha_ptr_q;
   logic [RW:0]     nrec;
   logic [RW:0]     d_out_q;                  // descriptor reads in flight
   // Tag FIFO of the read requests in flight.
@@ -147,11 +155,14 @@ module esp_fetch
   assign s_pre_o = pre_q[h];
   assign s_pre_st_o = pre_st_q[h];
   assign s_desc_o = desc_q[h];
+  logic [HW-1:0] hh, hi;
+  assign hh = hh_ptr_q[HW-1:0];
+  assign hi = hi_ptr_q[HW-1:0];
   for (genvar k = 0; k < HdrBeats; k++) begin : gen_hdr_rd
-    assign s_hdr_o[HdrW-1 - 128 * k -: 128] = hdr_q[k][h];
+    assign s_hdr_o[HdrW-1 - 128 * k -: 128] = hdr_q[k][hh];
   end
   logic [BW:0] h_span;
-  assign h_span = span_q[h];
+  assign h_span = span_q[h];  // 0 unless its packet was requested (in_len >= 1 when it was)
   assign s_q_o = rq_q[h];
   assign s_epoch_o = rep_q[h];
 
@@ -303,7 +314,7 @@ module esp_fetch
   assign f_stop_o = d_alloc && rd_err_i;
 
   // The record at chk: skip (fetch error), complete with its pre-status, or request its packet.
-  logic          c_any, c_skip, c_pre, c_pkt, c_room, t_room;
+  logic          c_any, c_skip, c_pre, c_pkt, c_room, t_room, hs_room;
   logic [BW:0]   c_span;
   assign c_any = c_ptr_q != a_ptr_q;
   assign c_skip = c_any && filled_q[c];  // only a PreFetchErr record is complete already
@@ -311,7 +322,8 @@ module esp_fetch
   assign c_span = (BW + 1)'((({1'b0, rlen_q[c]}) + 17'(BB - 1)) >> OffW);
   assign c_room = {1'b0, used_q} + {1'b0, c_span} <= (BW + 2)'(PbufWords);
   assign t_room = (t_wr_q - t_rd_q) != (TW + 1)'(NTag);
-  assign c_pkt = c_any && !filled_q[c] && rdst_q[c] == StatusOk && c_room && t_room;
+  assign hs_room = (ha_ptr_q - hh_ptr_q) != (HW + 1)'(NHdr);  // never 0 when NHdr = NRec
+  assign c_pkt = c_any && !filled_q[c] && rdst_q[c] == StatusOk && c_room && t_room && hs_room;
 
   // Read requests: the packet of the record at chk first, else the next descriptor.
   logic pk_req, ds_req;
@@ -371,7 +383,7 @@ module esp_fetch
   always_ff @(posedge clk_i) begin
     for (int k = 0; k < int'(HdrBeats); k++) begin
       if (p_beat && beat_q == 10'(k / int'(R))) begin
-        hdr_q[k][t_rec] <= rd_data_i[DataW-1 - 128 * (k % int'(R)) -: 128];
+        hdr_q[k][hi] <= rd_data_i[DataW-1 - 128 * (k % int'(R)) -: 128];
       end
     end
   end
@@ -437,6 +449,9 @@ module esp_fetch
       h_ptr_q <= '0;
       c_ptr_q <= '0;
       a_ptr_q <= '0;
+      hh_ptr_q <= '0;
+      hi_ptr_q <= '0;
+      ha_ptr_q <= '0;
       d_out_q <= '0;
       t_wr_q <= '0;
       t_rd_q <= '0;
@@ -466,6 +481,7 @@ module esp_fetch
       if (ds_req && !d_last) d_out_q <= d_out_q + (RW + 1)'(1);
       if (!ds_req && d_last) d_out_q <= d_out_q - (RW + 1)'(1);
       if (pk_req) bres_q <= bres_q + c_span[BW-1:0];
+      if (pk_req) ha_ptr_q <= ha_ptr_q + (HW + 1)'(1);
       // The record at chk is done with: packet requested, pre-status, or a fetch error.
       if (pk_req || c_pre || c_skip) c_ptr_q <= c_ptr_q + (RW + 1)'(1);
       if (c_pre) filled_q[c] <= 1'b1;
@@ -479,11 +495,15 @@ module esp_fetch
         filled_q[a] <= rd_err_i;  // a failed descriptor read: complete (PreFetchErr)
       end
       if (p_beat) bwr_q <= bwr_q + BW'(1);
-      if (p_last) filled_q[t_rec] <= 1'b1;
+      if (p_last) begin
+        filled_q[t_rec] <= 1'b1;
+        hi_ptr_q <= hi_ptr_q + (HW + 1)'(1);
+      end
       // The front: hand-over frees the record (its beats are released by the feeder, or now).
       if (hand_i) begin
         filled_q[h] <= 1'b0;
         h_ptr_q <= h_ptr_q + (RW + 1)'(1);
+        if (h_span != '0) hh_ptr_q <= hh_ptr_q + (HW + 1)'(1);
         fed_q <= 1'b0;
       end
       // Feeders.
@@ -537,6 +557,7 @@ module esp_fetch
   end
 
   `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && (PbufWords & (PbufWords - 1)) == 0 &&
+               (NHdr & (NHdr - 1)) == 0 && NHdr >= 2 && NHdr <= NRec &&
                PbufBytes >= 2 * 577 * 16 &&
                (DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024))
   `ASSERT(HandOnlyFilled_A, hand_i |-> s_valid_o)
@@ -546,6 +567,9 @@ module esp_fetch
   `ASSERT(RecordFree_A, d_last |-> nrec != (RW + 1)'(NRec))
   `ASSERT(DescBeats_A, d_last |-> beat_q == 10'(DescBeats - 1))
   `ASSERT(BufferInUse_A, used_q <= (BW + 1)'(PbufWords))
+  // A packet coming in has a header slot; the front's record holds the oldest one.
+  `ASSERT(HdrSlotAlloc_A, p_beat |-> hi_ptr_q != ha_ptr_q)
+  `ASSERT(HdrSlotHead_A, hand_i && h_span != '0 |-> hh_ptr_q != hi_ptr_q)
   `ASSERT(ReleaseWithinEntry_A, e_any |-> hrel_q <= h_tot)
 
 endmodule

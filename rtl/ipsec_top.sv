@@ -21,7 +21,10 @@ module ipsec_top
   parameter int unsigned Queues        = 4,
   parameter int unsigned Slots         = 1024,
   parameter int unsigned MaxWindow     = 4096,
-  parameter int unsigned RdOutstanding = 128,
+  // Read bursts in flight and read requests queued in the DMA master (a power of two): 128
+  // hide a read latency of 500 clocks at one lane; several lanes need 512 (2 reads a packet
+  // at 2-3 clocks a packet; rtl/doc/multilane.md, "Read latency 500").
+  parameter int unsigned RdOutstanding = Lanes > 1 ? 512 : 128,
   // Host bus width: 128, or 256/512/1024 for several lanes (rtl/doc/multilane.md): the bus
   // master, the fetcher's packet buffer and the back's writes work in DataW-bit words; each
   // lane's output is packed into such words (esp_out_pack).
@@ -183,7 +186,7 @@ module ipsec_top
   dma_master #(
     .DataW         (DataW),
     .RdOutstanding (RdOutstanding),
-    .RdReqs        (128)
+    .RdReqs        (RdOutstanding)
   ) u_dma_master (
     .clk_i,
     .rst_ni,

@@ -7,7 +7,10 @@
 // (descriptor 2 + packet), DMA write beats (packet + completion 1), AES blocks (J0 + payload)
 // and GHASH blocks (AAD + payload + length). Host read latency 0 and 500 clocks; simulation
 // speed in kHz (wall clock, this machine). Sizes are the inner IPv4 packet; IMIX is
-// 40:576:1500 bytes 7:4:1.
+// 40:576:1500 bytes 7:4:1. The simulated host accepts 512 read bursts outstanding (a PCIe
+// Gen4+ root with 10-bit tags; IPSEC_BENCH_HOST_READS=n sets it, sim/models/axi_mem's default
+// is 128): the 1-lane device keeps at most 128 in flight, the 4-lane one 512.
+// IPSEC_BENCH_SIZE=N (0: IMIX) measures one size only, at latency 0 or IPSEC_BENCH_LATENCY=500.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +44,12 @@ uint32_t NumQueues() {
   return n >= 1 && n <= 8 ? static_cast<uint32_t>(n) : 1;
 }
 
+uint32_t HostReads() {
+  const char* e = std::getenv("IPSEC_BENCH_HOST_READS");
+  const int n = e != nullptr ? std::atoi(e) : 512;
+  return n >= 1 ? static_cast<uint32_t>(n) : 512;
+}
+
 uint32_t Lanes() {
   sim::SimDevice dev{sim::SimConfig::FromEnv()};  // IPSEC_SIM_LANES picks a configuration
   return dev.Read32(hw::kCapLanesOffset) & hw::kCapLanesLanesMask;
@@ -51,6 +60,7 @@ uint64_t Beats(uint64_t bytes) { return (bytes + 15) / 16; }
 Row Measure(int size, uint32_t read_latency) {
   sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth, lanes
   cfg.axi.read_latency = read_latency;
+  cfg.axi.max_outstanding = HostReads();
   sim::SimDevice dev(cfg);
   const uint32_t nq = NumQueues();
   auto drv = driver::Driver::Open(dev, {.queues = nq, .ring_log2 = 8});
@@ -137,11 +147,14 @@ int main() {
       ipsec::Lanes(), ipsec::NumQueues(), ipsec::NumSas());
   std::printf("| size B | read latency | cycles/pkt | beat limit/pkt | efficiency | sim kHz |\n");
   std::printf("|---|---|---|---|---|---|\n");
-  // IPSEC_BENCH_SIZE=N measures only inner size N (0: IMIX) at latency 0, e.g. for a trace.
+  // IPSEC_BENCH_SIZE=N measures only inner size N (0: IMIX) at latency 0 (or
+  // IPSEC_BENCH_LATENCY=L: 0 or 500), e.g. for a trace.
   const char* only = std::getenv("IPSEC_BENCH_SIZE");
+  const char* only_lat = std::getenv("IPSEC_BENCH_LATENCY");
+  const uint32_t one_lat = only_lat != nullptr ? static_cast<uint32_t>(std::atoi(only_lat)) : 0;
   for (uint32_t lat : {0u, 500u}) {
     for (int size : {64, 128, 256, 512, 1024, 1500, 9000, 0}) {
-      if (only != nullptr && (lat != 0 || size != std::atoi(only))) continue;
+      if (only != nullptr && (lat != one_lat || size != std::atoi(only))) continue;
       const ipsec::Row r = ipsec::Measure(size, lat);
       std::printf("| %s | %u | %.1f | %.1f | %.3f | %.0f |\n",
                   size == 0 ? "IMIX" : std::to_string(size).c_str(), lat, r.cycles_per_pkt,
