@@ -42,6 +42,8 @@ SimConfig SimConfig::FromEnv() {
   c.axi.write_latency = EnvU32("IPSEC_SIM_WRITE_LATENCY", c.axi.write_latency);
   c.axi.bytes_per_cycle =
       std::clamp<uint32_t>(EnvU32("IPSEC_SIM_BYTES_PER_CYCLE", c.axi.bytes_per_cycle), 1, 128);
+  c.axi.max_outstanding =
+      std::max<uint32_t>(1, EnvU32("IPSEC_SIM_HOST_READS", c.axi.max_outstanding));
   c.lanes = EnvU32("IPSEC_SIM_LANES", 0);
   return c;
 }

@@ -7,7 +7,8 @@
 // Environment (read by SimConfig::FromEnv, used by the default constructor):
 //   IPSEC_SIM_READ_LATENCY   host read latency in clocks (default 16)
 //   IPSEC_SIM_WRITE_LATENCY  clocks from the last W beat to B (default 4)
-//   IPSEC_SIM_BYTES_PER_CYCLE host bandwidth in bytes per clock, 1..16 (default 16)
+//   IPSEC_SIM_BYTES_PER_CYCLE host bandwidth in bytes per clock, 1..128 (default: a bus beat)
+//   IPSEC_SIM_HOST_READS     read bursts the host takes outstanding (default 512)
 //   IPSEC_SIM_LANES          which Verilated configuration: its number of lanes (default: the
 //                            build's IPSEC_TOP_LANES; others exist when the build was configured
 //                            with IPSEC_EXTRA_LANES, as make bench's is)
@@ -28,7 +29,9 @@
 namespace ipsec::sim {
 
 struct SimConfig {
-  AxiTiming axi;
+  // The host takes 512 read bursts outstanding (a PCIe root with 10-bit tags; the 4-lane
+  // device keeps up to 512 in flight to hide 500 clocks of read latency, the 1-lane one 128).
+  AxiTiming axi{.max_outstanding = 512};
   uint32_t lanes = 0;  // 0: the default configuration
   static SimConfig FromEnv();
 };

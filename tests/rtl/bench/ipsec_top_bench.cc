@@ -7,9 +7,9 @@
 // (descriptor 2 + packet), DMA write beats (packet + completion 1), AES blocks (J0 + payload)
 // and GHASH blocks (AAD + payload + length). Host read latency 0 and 500 clocks; simulation
 // speed in kHz (wall clock, this machine). Sizes are the inner IPv4 packet; IMIX is
-// 40:576:1500 bytes 7:4:1. The simulated host accepts 512 read bursts outstanding (a PCIe
-// Gen4+ root with 10-bit tags; IPSEC_BENCH_HOST_READS=n sets it, sim/models/axi_mem's default
-// is 128): the 1-lane device keeps at most 128 in flight, the 4-lane one 512.
+// 40:576:1500 bytes 7:4:1. The simulated host accepts 512 read bursts outstanding (SimConfig's
+// default, IPSEC_SIM_HOST_READS): the 1-lane device keeps at most 128 in flight, the 4-lane
+// one 512.
 // IPSEC_BENCH_SIZE=N (0: IMIX) measures one size only, at latency 0 or IPSEC_BENCH_LATENCY=500.
 #include <chrono>
 #include <cstdio>
@@ -44,12 +44,6 @@ uint32_t NumQueues() {
   return n >= 1 && n <= 8 ? static_cast<uint32_t>(n) : 1;
 }
 
-uint32_t HostReads() {
-  const char* e = std::getenv("IPSEC_BENCH_HOST_READS");
-  const int n = e != nullptr ? std::atoi(e) : 512;
-  return n >= 1 ? static_cast<uint32_t>(n) : 512;
-}
-
 uint32_t Lanes() {
   sim::SimDevice dev{sim::SimConfig::FromEnv()};  // IPSEC_SIM_LANES picks a configuration
   return dev.Read32(hw::kCapLanesOffset) & hw::kCapLanesLanesMask;
@@ -60,7 +54,6 @@ uint64_t Beats(uint64_t bytes) { return (bytes + 15) / 16; }
 Row Measure(int size, uint32_t read_latency) {
   sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth, lanes
   cfg.axi.read_latency = read_latency;
-  cfg.axi.max_outstanding = HostReads();
   sim::SimDevice dev(cfg);
   const uint32_t nq = NumQueues();
   auto drv = driver::Driver::Open(dev, {.queues = nq, .ring_log2 = 8});
