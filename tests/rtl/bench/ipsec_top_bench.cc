@@ -1,12 +1,13 @@
 // Whole-device benchmark (make bench): a Markdown table on stdout for BENCHMARKS.md.
 // Encap through the driver on SimDevice (rtl/ipsec_top.sv), rings kept full (256 entries),
 // 4 SAs in turn (IPSEC_BENCH_SAS=n: n SAs, e.g. 1 for a single-SA stream, whose packets
-// depend on each other's SA state), one queue pair (IPSEC_BENCH_QUEUES=n: n in turn); cycles
-// per packet in steady state (from the first completion to the last: the pipeline fill is
-// latency, not throughput), against the per-packet beat limit: the largest of DMA read beats
-// (descriptor 2 + packet), DMA write beats (packet + completion 1), AES blocks (J0 + payload)
-// and GHASH blocks (AAD + payload + length). Host read latency 0 and 500 clocks; simulation
-// speed in kHz (wall clock, this machine). Sizes are the inner IPv4 packet; IMIX is
+// depend on each other's SA state), one queue pair with one lane, 4 with several
+// (IPSEC_BENCH_QUEUES=n: n in turn), every lane configuration the build has (IPSEC_SIM_LANES=n:
+// that one); cycles per packet in steady state (from the first completion to the last: the
+// pipeline fill is latency, not throughput), against the per-packet beat limit: the largest of DMA
+// read beats (descriptor 2 + packet), DMA write beats (packet + completion 1), AES blocks (J0 +
+// payload) and GHASH blocks (AAD + payload + length). Host read latency 0 and 500 clocks;
+// simulation speed in kHz (wall clock, this machine). Sizes are the inner IPv4 packet; IMIX is
 // 40:576:1500 bytes 7:4:1. The simulated host accepts 512 read bursts outstanding (SimConfig's
 // default, IPSEC_SIM_HOST_READS): the 1-lane device keeps at most 128 in flight, the 4-lane
 // one 512.
@@ -37,25 +38,30 @@ uint32_t NumSas() {
 }
 
 // IPSEC_BENCH_QUEUES=n (1..8, at most the configuration's): packets go to n queue pairs in turn
-// (one ring of 256 each).
-uint32_t NumQueues() {
+// (one ring of 256 each); by default 1 with one lane, 4 with several (on one queue the lanes
+// wait for each completion's round trip: rtl/doc/multilane.md).
+uint32_t NumQueues(uint32_t lanes) {
+  const uint32_t def = lanes > 1 ? 4 : 1;
   const char* e = std::getenv("IPSEC_BENCH_QUEUES");
-  const int n = e != nullptr ? std::atoi(e) : 1;
-  return n >= 1 && n <= 8 ? static_cast<uint32_t>(n) : 1;
+  const int n = e != nullptr ? std::atoi(e) : static_cast<int>(def);
+  return n >= 1 && n <= 8 ? static_cast<uint32_t>(n) : def;
 }
 
-uint32_t Lanes() {
-  sim::SimDevice dev{sim::SimConfig::FromEnv()};  // IPSEC_SIM_LANES picks a configuration
-  return dev.Read32(hw::kCapLanesOffset) & hw::kCapLanesLanesMask;
+// The configurations to measure: IPSEC_SIM_LANES's, else every one the build Verilated.
+std::vector<uint32_t> LaneCounts() {
+  const uint32_t env = sim::SimConfig::FromEnv().lanes;
+  if (env != 0) return {env};
+  return sim::SimDevice::BuiltLanes();
 }
 
 uint64_t Beats(uint64_t bytes) { return (bytes + 15) / 16; }
 
-Row Measure(int size, uint32_t read_latency) {
-  sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth, lanes
+Row Measure(int size, uint32_t read_latency, uint32_t lanes) {
+  sim::SimConfig cfg = sim::SimConfig::FromEnv();  // write latency, bandwidth
   cfg.axi.read_latency = read_latency;
+  cfg.lanes = lanes;
   sim::SimDevice dev(cfg);
-  const uint32_t nq = NumQueues();
+  const uint32_t nq = NumQueues(lanes);
   auto drv = driver::Driver::Open(dev, {.queues = nq, .ring_log2 = 8});
   if (!drv) {
     std::fprintf(stderr, "open: %s\n", drv.error().message.c_str());
@@ -134,26 +140,29 @@ Row Measure(int size, uint32_t read_latency) {
 }  // namespace ipsec
 
 int main() {
-  std::printf(
-      "### ipsec_top: encap through the driver (%u lane(s), %u queue(s) with rings of 256, %u "
-      "SA(s))\n\n",
-      ipsec::Lanes(), ipsec::NumQueues(), ipsec::NumSas());
-  std::printf("| size B | read latency | cycles/pkt | beat limit/pkt | efficiency | sim kHz |\n");
-  std::printf("|---|---|---|---|---|---|\n");
   // IPSEC_BENCH_SIZE=N measures only inner size N (0: IMIX) at latency 0 (or
   // IPSEC_BENCH_LATENCY=L: 0 or 500), e.g. for a trace.
   const char* only = std::getenv("IPSEC_BENCH_SIZE");
   const char* only_lat = std::getenv("IPSEC_BENCH_LATENCY");
   const uint32_t one_lat = only_lat != nullptr ? static_cast<uint32_t>(std::atoi(only_lat)) : 0;
-  for (uint32_t lat : {0u, 500u}) {
-    for (int size : {64, 128, 256, 512, 1024, 1500, 9000, 0}) {
-      if (only != nullptr && (lat != one_lat || size != std::atoi(only))) continue;
-      const ipsec::Row r = ipsec::Measure(size, lat);
-      std::printf("| %s | %u | %.1f | %.1f | %.3f | %.0f |\n",
-                  size == 0 ? "IMIX" : std::to_string(size).c_str(), lat, r.cycles_per_pkt,
-                  r.limit_per_pkt, r.limit_per_pkt / r.cycles_per_pkt, r.khz);
-      std::fflush(stdout);
+  for (const uint32_t lanes : ipsec::LaneCounts()) {
+    std::printf(
+        "### ipsec_top: encap through the driver (%u lane(s), %u queue(s) with rings of 256, %u "
+        "SA(s))\n\n",
+        lanes, ipsec::NumQueues(lanes), ipsec::NumSas());
+    std::printf("| size B | read latency | cycles/pkt | beat limit/pkt | efficiency | sim kHz |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    for (uint32_t lat : {0u, 500u}) {
+      for (int size : {64, 128, 256, 512, 1024, 1500, 9000, 0}) {
+        if (only != nullptr && (lat != one_lat || size != std::atoi(only))) continue;
+        const ipsec::Row r = ipsec::Measure(size, lat, lanes);
+        std::printf("| %s | %u | %.1f | %.1f | %.3f | %.0f |\n",
+                    size == 0 ? "IMIX" : std::to_string(size).c_str(), lat, r.cycles_per_pkt,
+                    r.limit_per_pkt, r.limit_per_pkt / r.cycles_per_pkt, r.khz);
+        std::fflush(stdout);
+      }
     }
+    std::printf("\n");
   }
   return 0;
 }
