@@ -154,7 +154,7 @@ module esp_engine
   logic            fr_busy, b_idle, b_lane_busy;
 
   // Several lanes feed at once: room for a jumbo packet per lane and a host read latency of
-  // 500 clocks of jumbo packets in flight (128 KiB), and records for 500 clocks of descriptor
+  // 500 clocks of jumbo packets in flight (96 KiB), and records for 500 clocks of descriptor
   // reads plus 500 of packet reads at 2-3 clocks a packet (512; as many as the DMA master
   // keeps in flight, ipsec_top's RdOutstanding), of which only those with a packet read in
   // flight or in hand hold a header slot (256).
@@ -164,7 +164,7 @@ module esp_engine
     .Lanes     (Lanes),
     .NRec      (Lanes > 1 ? 512 : 128),
     .NHdr      (Lanes > 1 ? 256 : 128),
-    .PbufBytes (Lanes > 1 ? 131072 : 32768),
+    .PbufBytes (Lanes > 1 ? 98304 : 32768),
     .HdrBeats  (HdrBeats)
   ) u_esp_fetch (
     .clk_i,

@@ -44,7 +44,7 @@ module esp_fetch
   parameter int unsigned NRec = 128,        // records (power of two)
   parameter int unsigned NHdr = NRec,       // header slots (power of two, <= NRec)
   parameter int unsigned DataW = 128,       // host bus (dma_master's): 128, 256, 512 or 1024
-  parameter int unsigned PbufBytes = 32768, // packet buffer (power of two, >= 2 x 577 x 16)
+  parameter int unsigned PbufBytes = 32768, // packet buffer (words of DataW, >= 2 x 577 x 16)
   parameter int unsigned Lanes = 1,         // feeders (one per lane)
   localparam int unsigned HdrW = 8 * 16 * HdrBeats,
   localparam int unsigned LaneW = Lanes > 1 ? $clog2(Lanes) : 1
@@ -144,6 +144,15 @@ module esp_fetch
   logic [BW-1:0]   bres_q, bwr_q;
   logic [BW:0]     used_q;
   logic [9:0]      beat_q;                   // beat of the response coming in
+
+  // A word index n words after p in the circular packet buffer (n <= PbufWords; with a power
+  // of two words simply p + n).
+  function automatic logic [BW-1:0] pb_add(logic [BW-1:0] p, logic [BW:0] n);
+    logic [BW+1:0] s;
+    s = {2'b0, p} + {1'b0, n};
+    if (s >= (BW + 2)'(PbufWords)) s = s - (BW + 2)'(PbufWords);
+    return s[BW-1:0];
+  endfunction
 
   logic [RW-1:0] h, c, a;
   assign h = h_ptr_q[RW-1:0];
@@ -480,7 +489,7 @@ module esp_fetch
       if (pk_req || ds_req) t_wr_q <= t_wr_q + (TW + 1)'(1);
       if (ds_req && !d_last) d_out_q <= d_out_q + (RW + 1)'(1);
       if (!ds_req && d_last) d_out_q <= d_out_q - (RW + 1)'(1);
-      if (pk_req) bres_q <= bres_q + c_span[BW-1:0];
+      if (pk_req) bres_q <= pb_add(bres_q, c_span);
       if (pk_req) ha_ptr_q <= ha_ptr_q + (HW + 1)'(1);
       // The record at chk is done with: packet requested, pre-status, or a fetch error.
       if (pk_req || c_pre || c_skip) c_ptr_q <= c_ptr_q + (RW + 1)'(1);
@@ -494,7 +503,7 @@ module esp_fetch
         a_ptr_q <= a_ptr_q + (RW + 1)'(1);
         filled_q[a] <= rd_err_i;  // a failed descriptor read: complete (PreFetchErr)
       end
-      if (p_beat) bwr_q <= bwr_q + BW'(1);
+      if (p_beat) bwr_q <= pb_add(bwr_q, (BW + 1)'(1));
       if (p_last) begin
         filled_q[t_rec] <= 1'b1;
         hi_ptr_q <= hi_ptr_q + (HW + 1)'(1);
@@ -516,7 +525,7 @@ module esp_fetch
       end
       for (int l = 0; l < int'(Lanes); l++) begin
         if (fstart[l]) begin
-          fptr_q[l] <= bstart_q[h] + BW'(1);
+          fptr_q[l] <= pb_add(bstart_q[h], (BW + 1)'(1));
           ffl_q[l] <= e_push ? 10'(feed_words - (BW + 1)'(1)) : 10'd0;
           fcnt_q[l] <= {1'b0, e_push};
           fsub_q[l] <= '0;
@@ -525,7 +534,7 @@ module esp_fetch
           fent_q[l] <= ew;
         end else begin
           if (rgnt[l]) begin
-            fptr_q[l] <= fptr_q[l] + BW'(1);
+            fptr_q[l] <= pb_add(fptr_q[l], (BW + 1)'(1));
             ffl_q[l] <= ffl_q[l] - 10'd1;
           end
           // Word FIFO: the older word leaves after its last beat, a read word comes in behind.
@@ -556,7 +565,7 @@ module esp_fetch
     end
   end
 
-  `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && (PbufWords & (PbufWords - 1)) == 0 &&
+  `ASSERT_INIT(SizesLegal_A, (NRec & (NRec - 1)) == 0 && PbufWords * BB == PbufBytes &&
                (NHdr & (NHdr - 1)) == 0 && NHdr >= 2 && NHdr <= NRec &&
                PbufBytes >= 2 * 577 * 16 &&
                (DataW == 128 || DataW == 256 || DataW == 512 || DataW == 1024))

@@ -61,17 +61,17 @@ constexpr uint8_t kPreOk = 0, kPreStatus = 1, kPreFetchErr = 2;  // esp_engine_p
 
 constexpr uint8_t S(Status s) { return static_cast<uint8_t>(s); }
 
-// The Verilated configurations (sim/CMakeLists.txt: -GDataW, -GLanes).
+// The Verilated configurations (sim/CMakeLists.txt: -GDataW, -GLanes, -GPbufBytes).
 template <class V>
 struct Cfg;
 template <>
 struct Cfg<Vesp_fetch> {
-  static constexpr uint32_t kDataW = 128, kLanes = 1;
+  static constexpr uint32_t kDataW = 128, kLanes = 1, kPbufBytes = 32768;
 };
 #if defined(ESP_FETCH_W1024)
 template <>
 struct Cfg<Vesp_fetch_w1024> {
-  static constexpr uint32_t kDataW = 1024, kLanes = 4;
+  static constexpr uint32_t kDataW = 1024, kLanes = 4, kPbufBytes = 24576;
 };
 using VFetch = Vesp_fetch_w1024;
 #else
@@ -135,9 +135,9 @@ struct Stats {
 template <class V>
 class FetchBench {
   static constexpr uint32_t kDataW = Cfg<V>::kDataW, kLanes = Cfg<V>::kLanes;
-  static constexpr uint32_t kBB = kDataW / 8;          // bytes a DMA beat / packet buffer word
-  static constexpr uint32_t kPbufWords = 32768 / kBB;  // esp_fetch's default PbufBytes
-  static constexpr uint32_t kSub = kBB / 16;           // fed (128-bit) beats a word
+  static constexpr uint32_t kBB = kDataW / 8;  // bytes a DMA beat / packet buffer word
+  static constexpr uint32_t kPbufWords = Cfg<V>::kPbufBytes / kBB;  // PbufBytes
+  static constexpr uint32_t kSub = kBB / 16;                        // fed (128-bit) beats a word
 
  public:
   FetchBench(Knobs k, uint64_t seed) : k_(std::move(k)), rng_(seed) {}
@@ -693,7 +693,7 @@ TEST(EspFetchTest, PacketReadErrorGivesDmaError) {
   EXPECT_EQ(s.records, 40);
 }
 
-// 9000-byte packets (563 beats of 16 bytes; 3 fit in the 32 KiB buffer, at any DataW), a slow lane
+// 9000-byte packets (563 16-byte beats; 3 fit in 32 KiB, 2 in the w1024 build's 24), a slow lane
 // (in_ready 10%), the packet read of record 1 fails. The front starts feeding record 0 and hands it
 // on, then hands record 1 (DMA_ERROR, no job) at once: its 563 beats must not be given to record 3
 // before record 0's beats are fed, since record 3's beats follow record 2's and wrap onto
