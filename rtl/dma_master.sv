@@ -136,7 +136,8 @@ module dma_master #(
   assign m_araddr_o = ar_addr_q;
   assign m_arlen_o = {3'd0, ar_beats - 5'd1};
   assign ar_fire = m_arvalid_o && m_arready_i;
-  // R is held for one clock while the last output of a request comes from rd_prev_q alone.
+  // R is held for one clock while the last output of a request comes from rd_prev_q alone
+  // (not for a request within one aligned beat: its output goes with that beat).
   assign m_rready_o = !rd_flush_q;
   assign r_fire = m_rvalid_i && m_rready_o;
   assign r_cur = swap_bytes(m_rdata_i);
@@ -173,6 +174,11 @@ module dma_master #(
       end else if (!r_first) begin
         rd_valid_o = 1'b1;
         rd_data_o = rd_comb;
+      end else if (ar_total_q == 12'd1) begin
+        // A request within one aligned beat (a descriptor on a wide bus): its one output from
+        // that beat alone, at once (not a clock later with R held).
+        rd_valid_o = 1'b1;
+        rd_data_o = r_cur << (8 * rd_off_q);
       end
       if (rd_valid_o && out_left_q == 12'd1) begin
         rd_last_o = 1'b1;
