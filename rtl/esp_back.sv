@@ -206,9 +206,10 @@ module esp_back
   // is of the front's queue and epoch, the front may use the state after it instead of
   // waiting. (A packet of another queue could still be dropped after a completion error of
   // its own queue, and the model would then never have seen its effect.)
-  // The scan reads two narrow copies, kept for it: per record, whether it is an accounted
-  // packet B has not finished (hz_v_q) and its slot (hz_slot_q). The youngest match is the
-  // highest one in ring order from bi (the matches rotated down by bi).
+  // The scan compares every record at once, so it reads two narrow copies in flops beside the
+  // wide records (which can then be RAM): per record, whether it is an accounted packet B has
+  // not finished (hz_v_q) and its slot (hz_slot_q). The youngest match is the highest one in
+  // ring order from bi (the matches rotated down by bi).
   logic [Recs-1:0]  hz_v_q, hz_match;
   logic [SlotW-1:0] hz_slot_q [Recs];
   idx_t youngest;

@@ -62,9 +62,10 @@ AxiTiming WithBeat(AxiTiming t, const SimTopEntry& e) {
 }
 }  // namespace
 
-SimDevice::SimDevice(SimConfig cfg)
-    : axi_(std::make_unique<AxiMemory>(memory_, WithBeat(cfg.axi, FindTop(cfg.lanes)))),
-      top_(FindTop(cfg.lanes).make()) {}
+SimDevice::SimDevice(SimConfig cfg) : SimDevice(cfg, FindTop(cfg.lanes)) {}
+
+SimDevice::SimDevice(const SimConfig& cfg, const SimTopEntry& top)
+    : axi_(std::make_unique<AxiMemory>(memory_, WithBeat(cfg.axi, top))), top_(top.make()) {}
 
 SimDevice::~SimDevice() = default;
 

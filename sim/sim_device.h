@@ -44,6 +44,7 @@ struct SimPerf {
 };
 
 class SimTop;
+struct SimTopEntry;
 
 class SimDevice final : public hw::Device {
  public:
@@ -70,6 +71,8 @@ class SimDevice final : public hw::Device {
   SimPerf perf();
 
  private:
+  SimDevice(const SimConfig& cfg, const SimTopEntry& top);  // top: the configuration's entry
+
   hw::HostMemory memory_;
   std::unique_ptr<AxiMemory> axi_;
   std::unique_ptr<SimTop> top_;
